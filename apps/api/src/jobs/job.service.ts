@@ -1,0 +1,192 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { TesseraConfig } from '@tessera/contracts';
+import { Clock, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling } from '@tessera/domain';
+import { FrameEntity, JobEntity, JobRepository, SceneRepository, TileEntity } from '@tessera/persistence';
+import { TESSERA_CONFIG } from '@tessera/runtime';
+import { ObjectStorage } from '@tessera/storage';
+import { FrameNotReadyError, IdempotencyMismatchError, InvalidJobError, NotFoundError } from '../api.errors';
+import type { SubmitJobDto } from './submit-job.dto';
+import type { FrameView, JobView } from './job.view';
+
+/** More tiles than this in one job is refused: split the frames over several jobs. */
+export const MAX_TILES_PER_JOB = 200_000;
+const RECENT_ERRORS = 10;
+
+@Injectable()
+export class JobService {
+  constructor(
+    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
+    private readonly clock: Clock,
+    private readonly jobs: JobRepository,
+    private readonly scenes: SceneRepository,
+    private readonly storage: ObjectStorage,
+  ) {}
+
+  /**
+   * Plans a job into frames x tiles and records it all at once. Planning happens here, at submission, so a
+   * request that cannot be planned (more tiles than pixels, frames outside the scene) is refused with a 400
+   * instead of failing later, and a recorded job is never half-planned.
+   */
+  async submit(dto: SubmitJobDto, idempotencyKey: string | undefined): Promise<{ job: JobView; created: boolean }> {
+    const requestHash = createHash('sha256').update(JSON.stringify(dto, Object.keys(dto).sort())).digest('hex');
+    if (idempotencyKey) {
+      const previous = await this.jobs.findByIdempotencyKey(idempotencyKey);
+      if (previous) return { job: await this.view(this.sameRequest(previous, requestHash, idempotencyKey)), created: false };
+    }
+    const scene = await this.scenes.findById(dto.sceneId);
+    if (!scene) throw new InvalidJobError(`sceneId: no scene with id ${dto.sceneId}; upload it with POST /v1/scenes first`);
+    const renderer = dto.renderer ?? scene.renderer;
+    if (renderer !== scene.renderer) throw new InvalidJobError(`renderer: the scene was uploaded for ${scene.renderer}, not ${renderer}`);
+    const frames = parseFrameSpec(dto.frames ?? `${scene.info.frameStart}-${scene.info.frameEnd}`, {
+      min: scene.info.frameStart,
+      max: scene.info.frameEnd,
+    });
+    const width = dto.width ?? scene.info.width;
+    const height = dto.height ?? scene.info.height;
+    const grid = resolveTiling(parseTiling(dto.tiles ?? 'auto'), width, height);
+    const regions = planTiles(width, height, grid.cols, grid.rows);
+    if (regions.length * frames.length > MAX_TILES_PER_JOB) {
+      throw new InvalidJobError(`tiles: ${frames.length} frames x ${regions.length} tiles is ${regions.length * frames.length} tiles; the limit is ${MAX_TILES_PER_JOB} per job`);
+    }
+    const now = this.clock.now();
+    const job = Object.assign(new JobEntity(), {
+      id: randomUUID(),
+      sceneId: scene.id,
+      renderer,
+      frames,
+      width,
+      height,
+      samples: dto.samples ?? scene.info.samples,
+      seed: dto.seed ?? 0,
+      tileCols: grid.cols,
+      tileRows: grid.rows,
+      bitDepth: dto.bitDepth ?? 8,
+      priority: dto.priority ?? 0,
+      maxAttempts: dto.maxAttempts ?? this.config.scheduling.maxAttempts,
+      state: 'queued' as const,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash,
+      error: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+    });
+    const frameRows: FrameEntity[] = [];
+    const tileRows: TileEntity[] = [];
+    for (const frame of frames) {
+      const frameId = randomUUID();
+      frameRows.push(Object.assign(new FrameEntity(), {
+        id: frameId, jobId: job.id, frame, state: 'pending' as const, tilesTotal: regions.length, tilesAccepted: 0,
+        outputKey: null, thumbnailKey: null, stitchStartedAt: null, stitchedAt: null,
+      }));
+      regions.forEach((region, index) =>
+        tileRows.push(Object.assign(new TileEntity(), {
+          id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, state: 'pending' as const,
+          attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null, outputKey: null, pixelSha256: null, error: null,
+        })),
+      );
+    }
+    const { job: stored, created } = await this.jobs.insertPlanned({ job, frames: frameRows, tiles: tileRows });
+    const result = created ? stored : this.sameRequest(stored, requestHash, idempotencyKey as string);
+    return { job: await this.view(result), created };
+  }
+
+  async list(limit: number, state?: string): Promise<JobView[]> {
+    const jobs = await this.jobs.list(limit, state);
+    return Promise.all(jobs.map((job) => this.view(job)));
+  }
+
+  async get(id: string): Promise<JobView> {
+    return this.view(await this.find(id));
+  }
+
+  async cancel(id: string): Promise<JobView> {
+    const outcome = await this.jobs.cancel(id, this.clock.now());
+    if (!outcome) throw new NotFoundError(`no job with id ${id}`);
+    return this.view(outcome.job);
+  }
+
+  async frames(id: string): Promise<FrameView[]> {
+    await this.find(id);
+    const ttl = this.config.scheduling.presignTtlSeconds;
+    const frames = await this.jobs.frames(id);
+    return Promise.all(
+      frames.map(async (f) => ({
+        frame: f.frame,
+        state: f.state,
+        tilesAccepted: f.tilesAccepted,
+        tilesTotal: f.tilesTotal,
+        url: f.outputKey ? await this.storage.presignGet(f.outputKey, ttl) : null,
+        thumbnailUrl: f.thumbnailKey ? await this.storage.presignGet(f.thumbnailKey, ttl) : null,
+      })),
+    );
+  }
+
+  /** The stitched frame (or its thumbnail) as a stream from object storage. */
+  async frameImage(id: string, frameNumber: number, which: 'frame' | 'thumbnail'): Promise<{ stream: Readable; size: number; url: string }> {
+    await this.find(id);
+    const frame = await this.jobs.frame(id, frameNumber);
+    if (!frame) throw new NotFoundError(`job ${id} has no frame ${frameNumber}`);
+    const key = which === 'frame' ? frame.outputKey : frame.thumbnailKey;
+    if (frame.state !== 'done' || !key) {
+      throw new FrameNotReadyError(`frame ${frameNumber} of job ${id} is ${frame.state} (${frame.tilesAccepted}/${frame.tilesTotal} tiles accepted)`);
+    }
+    const head = await this.storage.headObject(key);
+    if (!head) throw new NotFoundError(`frame ${frameNumber} of job ${id} is recorded but missing from storage`);
+    return {
+      stream: await this.storage.getObject(key),
+      size: head.size,
+      url: await this.storage.presignGet(key, this.config.scheduling.presignTtlSeconds),
+    };
+  }
+
+  private async find(id: string): Promise<JobEntity> {
+    const job = /^[0-9a-f-]{36}$/.test(id) ? await this.jobs.findById(id) : null;
+    if (!job) throw new NotFoundError(`no job with id ${id}`);
+    return job;
+  }
+
+  private sameRequest(job: JobEntity, requestHash: string, key: string): JobEntity {
+    if (job.requestHash !== requestHash) {
+      throw new IdempotencyMismatchError(`Idempotency-Key ${key} was used for a different request (job ${job.id}); use a new key`);
+    }
+    return job;
+  }
+
+  private async view(job: JobEntity): Promise<JobView> {
+    const counts = await this.jobs.tileCounts(job.id);
+    const frames = await this.jobs.frames(job.id);
+    const errors = await this.jobs.recentErrors(job.id, RECENT_ERRORS);
+    const end = job.finishedAt ?? this.clock.now();
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      id: job.id,
+      state: job.state,
+      sceneId: job.sceneId,
+      renderer: job.renderer,
+      frames: formatFrameSpec(job.frames),
+      frameCount: job.frames.length,
+      framesDone: frames.filter((f) => f.state === 'done').length,
+      width: job.width,
+      height: job.height,
+      samples: job.samples,
+      seed: job.seed,
+      tiling: `${job.tileCols}x${job.tileRows}`,
+      format: 'png',
+      bitDepth: job.bitDepth,
+      priority: job.priority,
+      maxAttempts: job.maxAttempts,
+      tiles: { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts },
+      timings: {
+        createdAt: new Date(job.createdAt).toISOString(),
+        startedAt: iso(job.startedAt),
+        finishedAt: iso(job.finishedAt),
+        elapsedSeconds: Math.max(0, (end - job.createdAt) / 1000),
+      },
+      error: job.error,
+      errors: errors.map((a) => ({ tileId: a.tileId, leaseId: a.id, workerId: a.workerId, message: a.error ?? '', at: iso(a.finishedAt) })),
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class TileCountsView {
+  @ApiProperty() total: number;
+  @ApiProperty() pending: number;
+  @ApiProperty() leased: number;
+  @ApiProperty() accepted: number;
+  @ApiProperty() failed: number;
+  @ApiProperty() cancelled: number;
+}
+
+export class JobTimingsView {
+  @ApiProperty() createdAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) startedAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) finishedAt: string | null;
+  @ApiProperty({ description: 'From submission to the end, or to now while it runs.' }) elapsedSeconds: number;
+}
+
+export class JobErrorView {
+  @ApiProperty() tileId: string;
+  @ApiProperty() leaseId: string;
+  @ApiProperty() workerId: string;
+  @ApiProperty() message: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) at: string | null;
+}
+
+export class JobView {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] }) state: string;
+  @ApiProperty() sceneId: string;
+  @ApiProperty() renderer: string;
+  @ApiProperty({ example: '1-24' }) frames: string;
+  @ApiProperty() frameCount: number;
+  @ApiProperty() framesDone: number;
+  @ApiProperty() width: number;
+  @ApiProperty() height: number;
+  @ApiProperty() samples: number;
+  @ApiProperty() seed: number;
+  @ApiProperty({ example: '3x3' }) tiling: string;
+  @ApiProperty({ enum: ['png'] }) format: string;
+  @ApiProperty({ enum: [8, 16] }) bitDepth: number;
+  @ApiProperty() priority: number;
+  @ApiProperty() maxAttempts: number;
+  @ApiProperty({ type: TileCountsView }) tiles: TileCountsView;
+  @ApiProperty({ type: JobTimingsView }) timings: JobTimingsView;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the job failed.' }) error: string | null;
+  @ApiProperty({ type: [JobErrorView], description: 'The latest failed or rejected renders.' }) errors: JobErrorView[];
+}
+
+export class FrameView {
+  @ApiProperty() frame: number;
+  @ApiProperty({ enum: ['pending', 'stitching', 'done', 'cancelled'] }) state: string;
+  @ApiProperty() tilesAccepted: number;
+  @ApiProperty() tilesTotal: number;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Presigned GET of the stitched PNG, when done.' }) url: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Presigned GET of the thumbnail, when done.' }) thumbnailUrl: string | null;
+}

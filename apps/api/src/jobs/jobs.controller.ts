@@ -1,0 +1,86 @@
+import { BadRequestException, Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, ParseIntPipe, Post, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { JobService } from './job.service';
+import { FrameView, JobView } from './job.view';
+import { ListJobsQuery, SubmitJobDto } from './submit-job.dto';
+
+const frameParam = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('frame must be a whole number') });
+
+@ApiTags('jobs')
+@Controller('v1/jobs')
+export class JobsController {
+  constructor(private readonly jobs: JobService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Submit a job: a scene rendered over frames, split into tiles' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A repeat with the same key returns the job of the first request.' })
+  @ApiResponse({ status: 201, type: JobView })
+  @ApiResponse({ status: 200, type: JobView, description: 'Replay of an earlier request with the same Idempotency-Key.' })
+  @ApiResponse({ status: 400, description: 'Invalid request; the message says which field and why.' })
+  @ApiResponse({ status: 422, description: 'Idempotency-Key reused for a different request.' })
+  async submit(
+    @Body() dto: SubmitJobDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<JobView> {
+    const { job, created } = await this.jobs.submit(dto, idempotencyKey?.slice(0, 255) || undefined);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return job;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Jobs, newest first' })
+  @ApiResponse({ status: 200, type: [JobView] })
+  list(@Query() query: ListJobsQuery): Promise<JobView[]> {
+    return this.jobs.list(Math.min(200, Math.max(1, Number(query.limit ?? 50))), query.state);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A job: state, tiles per state, frames done, timings, errors' })
+  @ApiResponse({ status: 200, type: JobView })
+  get(@Param('id') id: string): Promise<JobView> {
+    return this.jobs.get(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Cancel a job; workers rendering its tiles are told to stop at their next heartbeat' })
+  @ApiResponse({ status: 200, type: JobView })
+  cancel(@Param('id') id: string): Promise<JobView> {
+    return this.jobs.cancel(id);
+  }
+
+  @Get(':id/frames')
+  @ApiOperation({ summary: 'The frames of a job, with presigned URLs of those stitched' })
+  @ApiResponse({ status: 200, type: [FrameView] })
+  frames(@Param('id') id: string): Promise<FrameView[]> {
+    return this.jobs.frames(id);
+  }
+
+  @Get(':id/frames/:frame')
+  @ApiOperation({ summary: 'A stitched frame as PNG (streamed), or a redirect to its presigned URL with ?redirect=true' })
+  @ApiProduces('image/png')
+  @ApiQuery({ name: 'redirect', required: false, enum: ['true', 'false'] })
+  @ApiResponse({ status: 409, description: 'The frame is not stitched yet.' })
+  frame(@Param('id') id: string, @Param('frame', frameParam) frame: number, @Query('redirect') redirect: string | undefined, @Res({ passthrough: true }) response: Response) {
+    return this.image(id, frame, 'frame', redirect === 'true', response);
+  }
+
+  @Get(':id/frames/:frame/thumbnail')
+  @ApiOperation({ summary: 'The thumbnail of a stitched frame (PNG, 320 px wide at most)' })
+  @ApiProduces('image/png')
+  thumbnail(@Param('id') id: string, @Param('frame', frameParam) frame: number, @Res({ passthrough: true }) response: Response) {
+    return this.image(id, frame, 'thumbnail', false, response);
+  }
+
+  private async image(id: string, frame: number, which: 'frame' | 'thumbnail', redirect: boolean, response: Response): Promise<StreamableFile | undefined> {
+    const image = await this.jobs.frameImage(id, frame, which);
+    if (redirect) {
+      image.stream.destroy();
+      response.redirect(HttpStatus.FOUND, image.url);
+      return undefined;
+    }
+    return new StreamableFile(image.stream, { type: 'image/png', length: image.size });
+  }
+}

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { ApiClient } from '../api-client';
+import { farmInfoPath, type FarmInfo } from '../farm';
+
+/** The API a client command talks to: --api, then TESSERA_API_URL, then the farm `tessera up` started here. */
+export function resolveApiUrl(flag: string | undefined, home: string): string {
+  if (flag) return flag;
+  if (process.env.TESSERA_API_URL) return process.env.TESSERA_API_URL;
+  try {
+    return (JSON.parse(readFileSync(farmInfoPath(home), 'utf8')) as FarmInfo).apiUrl;
+  } catch {
+    throw new Error(`no API given and no running farm found in ${home}: start one with \`tessera up\`, or pass --api URL`);
+  }
+}
+
+export function withApiOptions(command: Command): Command {
+  return command
+    .option('--api <url>', 'API base URL (default: TESSERA_API_URL, or the farm started by `tessera up`)')
+    .option('--home <dir>', 'directory of the local farm', '.tessera');
+}
+
+export function clientFrom(flags: { api?: string; home: string }): ApiClient {
+  return new ApiClient(resolveApiUrl(flags.api, flags.home));
+}

@@ -1,0 +1,134 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig, type TesseraConfig } from '@tessera/contracts';
+import { NatsServerProcess } from '@tessera/messaging';
+import { EmbeddedS3Server, freePort } from '@tessera/storage';
+import { AppProcess } from './app-process';
+
+export interface FarmOptions {
+  /** Data of the embedded services and the farm's logs; default `.tessera`. */
+  home: string;
+  /** Local workers started with the farm. Default one per core. */
+  workers: number;
+  /** Slots per local worker. */
+  workerSlots: number;
+  /** API port; 0 for any free port. */
+  apiPort: number;
+  /** Echo the processes' logs to stderr (they always go to `<home>/logs/`). */
+  echoLogs: boolean;
+  /** The environment to read configuration from; variables set here replace embedded services. */
+  env: NodeJS.ProcessEnv;
+}
+
+export const defaultFarmOptions = (): FarmOptions => ({
+  home: '.tessera',
+  workers: availableParallelism(),
+  workerSlots: 1,
+  apiPort: 8480,
+  echoLogs: false,
+  env: process.env,
+});
+
+/** What `tessera up` writes so that `tessera submit/status/download` find the running farm. */
+export interface FarmInfo {
+  apiUrl: string;
+  natsUrl: string;
+  pid: number;
+}
+
+export function farmInfoPath(home: string): string {
+  return join(home, 'farm.json');
+}
+
+/**
+ * A whole farm on one machine: the embedded services (nats-server child, S3 server, SQLite) unless the
+ * environment names external ones, then a coordinator, the API and local workers as separate processes
+ * talking to each other only through NATS, S3 and the database, exactly as on separate machines.
+ */
+export class Farm {
+  private nats: NatsServerProcess | undefined;
+  private s3: EmbeddedS3Server | undefined;
+  private readonly processes: AppProcess[] = [];
+  readonly workers: AppProcess[] = [];
+  config: TesseraConfig | undefined;
+  apiUrl = '';
+
+  constructor(private readonly options: FarmOptions) {}
+
+  async start(): Promise<FarmInfo> {
+    const home = resolve(this.options.home);
+    await mkdir(join(home, 'logs'), { recursive: true });
+    const env = { ...this.options.env };
+    if (!env.NATS_URL) {
+      this.nats = new NatsServerProcess({ storeDir: join(home, 'nats') });
+      env.NATS_URL = await this.nats.start();
+    }
+    if (!env.S3_ENDPOINT) {
+      this.s3 = new EmbeddedS3Server({ directory: join(home, 's3') });
+      const s3 = await this.s3.start();
+      Object.assign(env, {
+        S3_ENDPOINT: s3.endpoint,
+        S3_REGION: s3.region,
+        S3_BUCKET: s3.bucket,
+        S3_ACCESS_KEY_ID: s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        S3_FORCE_PATH_STYLE: 'true',
+      });
+    }
+    env.DATABASE_URL ??= `sqlite:${join(home, 'tessera.sqlite')}`;
+    env.TESSERA_HOME = home;
+    env.API_PORT = String(this.options.apiPort || (await freePort()));
+    this.config = loadConfig(env);
+
+    // The coordinator migrates the database first; the API starts on a migrated schema.
+    const coordinator = this.spawn('coordinator', 'coordinator', [], env);
+    await coordinator.waitFor(/coordinator ready/, 60_000);
+    const api = this.spawn('api', 'api', [], env);
+    await api.waitFor(/api listening on/, 60_000);
+    this.apiUrl = `http://${this.config.api.host}:${this.config.api.port}`;
+    for (let i = 1; i <= this.options.workers; i++) this.addWorker(`local-${i}`);
+    await Promise.all(this.workers.map((w) => w.waitFor(/registered as/, 60_000)));
+
+    const info: FarmInfo = { apiUrl: this.apiUrl, natsUrl: env.NATS_URL, pid: process.pid };
+    await writeFile(farmInfoPath(home), `${JSON.stringify(info, null, 2)}\n`);
+    return info;
+  }
+
+  /** Adds one more local worker process; returns it so a caller can stop or kill it. */
+  addWorker(id: string): AppProcess {
+    const home = resolve(this.options.home);
+    const env = this.workerEnv();
+    const worker = this.spawn(`worker ${id}`, 'worker', [
+      '--nats', this.config?.natsUrl as string,
+      '--id', id,
+      '--slots', String(this.options.workerSlots),
+      '--cache-dir', join(home, 'workers', id),
+    ], env, `worker-${id}`);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Stops everything, workers first so their leases are released while the coordinator still answers. */
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+    for (const p of [...this.processes].reverse().filter((p) => !this.workers.includes(p))) await p.stop();
+    await this.s3?.stop();
+    await this.nats?.stop();
+  }
+
+  /** Workers are untrusted: they get the NATS URL and nothing else, no storage or database credentials. */
+  private workerEnv(): NodeJS.ProcessEnv {
+    if (!this.config) throw new Error('the farm is not started');
+    const env: NodeJS.ProcessEnv = { ...this.options.env, NATS_URL: this.config.natsUrl };
+    for (const name of Object.keys(env)) if (name.startsWith('S3_') || name === 'DATABASE_URL') delete env[name];
+    return env;
+  }
+
+  private spawn(name: string, app: 'api' | 'coordinator' | 'worker', args: string[], env: NodeJS.ProcessEnv, logName: string = app): AppProcess {
+    const process = new AppProcess({ name, app, args, env, logFile: join(resolve(this.options.home), 'logs', `${logName}.log`), echo: this.options.echoLogs });
+    process.start();
+    this.processes.push(process);
+    return process;
+  }
+}

@@ -1,0 +1,32 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { COORDINATOR_QUEUE, RESULTS_CONSUMER, streams, subjects, type TesseraConfig } from '@tessera/contracts';
+import { ensureStreams, NATS_CONNECTION, NatsTransport, type NatsConnection } from '@tessera/messaging';
+import { CoordinatorModule } from './coordinator.module';
+import { mapNatsError } from './errors';
+
+/**
+ * Starts a coordinator: migrates the database, makes sure the JetStream streams and the shared consumer
+ * exist, then serves worker requests in the coordinators' queue group and takes results from the stream.
+ * Several coordinators may run against one PostgreSQL and one NATS.
+ */
+export async function startCoordinator(config: TesseraConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(CoordinatorModule.forRoot(config), { logger: ['log', 'warn', 'error'], abortOnError: false });
+  const nc = app.get<NatsConnection>(NATS_CONNECTION);
+  // Results may stay unacked while a tile is checked and stored; well under a lease, well over a check.
+  await ensureStreams(nc, { replicas: config.natsReplicas, resultAckWaitMs: 60_000 });
+  app.connectMicroservice(
+    {
+      strategy: new NatsTransport({
+        nc,
+        queue: COORDINATOR_QUEUE,
+        consumers: { [subjects.resultsWildcard]: { stream: streams.results.name, durable: RESULTS_CONSUMER } },
+        mapError: mapNatsError,
+      }),
+    },
+    { inheritAppConfig: true },
+  );
+  await app.startAllMicroservices();
+  await app.init();
+  return app;
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Command, InvalidArgumentError } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism, homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { workerIdSchema } from '@tessera/contracts';
+import { WorkerModule } from './worker.module';
+import type { WorkerOptions } from './worker.options';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+    return n;
+  };
+}
+
+/** The worker's identity survives restarts, so results and leases stay attributed to one worker. */
+async function persistentWorkerId(cacheDir: string): Promise<string> {
+  const file = join(cacheDir, 'worker-id');
+  const existing = await readFile(file, 'utf8').then((s) => s.trim(), () => '');
+  if (existing) return existing;
+  const id = `${hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+  await mkdir(cacheDir, { recursive: true });
+  await writeFile(file, `${id}\n`, { mode: 0o600 });
+  return id;
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('join a Tessera farm over NATS and render tiles')
+    .requiredOption('--nats <url>', 'NATS server URL(s), comma-separated (env NATS_URL)', process.env.NATS_URL)
+    .option('--id <id>', 'worker id (default: generated once and kept in the cache directory)')
+    .option('--name <name>', 'display name', hostname())
+    .option('--slots <n>', 'tiles rendered at once', positiveInt('--slots'), 1)
+    .option('--cache-dir <dir>', 'scene cache and identity', join(homedir(), '.cache', 'tessera'))
+    .option('--drain-timeout <ms>', 'on SIGTERM, how long running tiles may finish', positiveInt('--drain-timeout'), 30_000)
+    .option('--idle-poll <ms>', 'wait between work requests when there is none', positiveInt('--idle-poll'), 500)
+    .addHelpText('after', `\nThis machine has ${availableParallelism()} cores; run one slot per core for CPU rendering.`)
+    .action(async (flags: { nats: string; id?: string; name: string; slots: number; cacheDir: string; drainTimeout: number; idlePoll: number }) => {
+      const workerId = flags.id ?? (await persistentWorkerId(flags.cacheDir));
+      const valid = workerIdSchema.safeParse(workerId);
+      if (!valid.success) throw new InvalidArgumentError(`--id ${valid.error.issues[0]?.message}`);
+      const options: WorkerOptions = {
+        natsUrl: flags.nats,
+        workerId,
+        name: flags.name,
+        slots: flags.slots,
+        cacheDir: flags.cacheDir,
+        drainTimeoutMs: flags.drainTimeout,
+        idlePollMs: flags.idlePoll,
+        requestTimeoutMs: 5000,
+      };
+      const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(options), { logger: ['log', 'warn', 'error'] });
+      app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+      Logger.log(`worker ${workerId} running`, 'Worker');
+    });
+}
+
+if (require.main === module) {
+  workerCommand()
+    .parseAsync(['node', 'tessera', ...process.argv.slice(2)])
+    .catch((error: Error) => {
+      console.error(`tessera worker: ${error.message}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,228 @@
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  heartbeatReplySchema,
+  registerReplySchema,
+  releaseReplySchema,
+  subjects,
+  workReplySchema,
+  type Lease,
+  type TileResult,
+} from '@tessera/contracts';
+import { pixelHash } from '@tessera/imaging';
+import { encodeJson, NATS_CONNECTION, RemoteError, requestJson, type NatsConnection } from '@tessera/messaging';
+import { RendererRegistry } from '@tessera/renderers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { detectCapabilities } from './capabilities';
+import { SceneCache } from './scene-cache';
+import { uploadTile } from './tile-upload';
+import { WORKER_OPTIONS, type WorkerOptions } from './worker.options';
+
+interface RunningTile {
+  lease: Lease;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The agent on a render node. It registers with its capabilities, asks for as many tiles as it has free
+ * slots, renders each (scene from the local cache), uploads the PNG through the lease's presigned PUT and
+ * publishes the result to JetStream on its own subject. A heartbeat renews the leases it holds; the reply
+ * names leases to abort (cancelled or reassigned), which are stopped at once.
+ */
+@Injectable()
+export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(WorkerAgent.name);
+  private readonly tiles = new Map<string, RunningTile>();
+  private readonly js: JetStreamClient;
+  private stopping = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private workLoop: Promise<void> = Promise.resolve();
+  private wakeUp: () => void = () => undefined;
+  private rendered = 0;
+
+  constructor(
+    @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly renderers: RendererRegistry,
+    private readonly cache: SceneCache,
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const heartbeatMs = await this.register();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatMs);
+    this.workLoop = this.askForWork();
+  }
+
+  get tilesRendered(): number {
+    return this.rendered;
+  }
+
+  /** Registers, retrying while no coordinator answers yet (they may start after the workers). */
+  private async register(): Promise<number> {
+    const capabilities = await detectCapabilities(this.renderers, this.options.slots);
+    for (;;) {
+      try {
+        const reply = await requestJson(
+          this.nc,
+          subjects.workerRegister,
+          { workerId: this.options.workerId, name: this.options.name, protocol: 'v1', capabilities },
+          registerReplySchema,
+          this.options.requestTimeoutMs,
+        );
+        const gpus = capabilities.gpus.map((g) => g.name).join(', ') || 'none';
+        this.logger.log(`registered as ${this.options.workerId}: ${capabilities.slots} slot(s), ${capabilities.cpuCores} cores, GPUs: ${gpus}`);
+        return reply.heartbeatIntervalMs;
+      } catch (error) {
+        if (this.stopping) throw error;
+        this.logger.warn(`registration failed (${(error as Error).message}); retrying`);
+        await sleep(1000);
+      }
+    }
+  }
+
+  private async askForWork(): Promise<void> {
+    while (!this.stopping) {
+      const free = this.options.slots - this.tiles.size;
+      if (free <= 0) {
+        await this.idle(60_000);
+        continue;
+      }
+      let leases: Lease[] = [];
+      try {
+        leases = (await requestJson(this.nc, subjects.workRequest, { workerId: this.options.workerId, max: free }, workReplySchema, this.options.requestTimeoutMs)).leases;
+      } catch (error) {
+        if (error instanceof RemoteError && error.code === 'unknown_worker') await this.register();
+        else this.logger.warn(`work request failed: ${(error as Error).message}`);
+      }
+      for (const lease of leases) if (!this.stopping) this.start(lease);
+      if (leases.length === 0) await this.idle(this.options.idlePollMs);
+    }
+  }
+
+  /** Waits until a slot frees up, shutdown begins, or `ms` pass. */
+  private async idle(ms: number): Promise<void> {
+    const controller = new AbortController();
+    const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
+    await Promise.race([woken, sleep(ms, undefined, { signal: controller.signal }).catch(() => undefined)]);
+    controller.abort();
+  }
+
+  private start(lease: Lease): void {
+    const abort = new AbortController();
+    const done = this.render(lease, abort.signal).finally(() => {
+      this.tiles.delete(lease.leaseId);
+      this.wakeUp();
+    });
+    this.tiles.set(lease.leaseId, { lease, abort, done });
+  }
+
+  private async render(lease: Lease, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const base = { leaseId: lease.leaseId, tileId: lease.tileId, workerId: this.options.workerId };
+    try {
+      const renderer = this.renderers.get(lease.renderer);
+      const scenePath = await this.cache.get(lease.scene);
+      const tile = await renderer.renderTile({
+        scenePath,
+        frame: lease.frame,
+        width: lease.width,
+        height: lease.height,
+        region: lease.region,
+        samples: lease.samples,
+        seed: lease.seed,
+        bitDepth: lease.bitDepth,
+        signal,
+      });
+      const hash = await pixelHash(tile.png);
+      await uploadTile(lease.output.url, tile.png, signal);
+      await this.publish({
+        ...base,
+        status: 'rendered',
+        pixelSha256: hash,
+        width: lease.region.width,
+        height: lease.region.height,
+        renderSeconds: (performance.now() - started) / 1000,
+        device: tile.device,
+        rendererVersion: await renderer.version(),
+      });
+      this.rendered += 1;
+    } catch (error) {
+      if (signal.aborted) {
+        this.logger.log(`tile ${lease.tileId} (frame ${lease.frame}) aborted`);
+        return;
+      }
+      const message = (error as Error).message || String(error);
+      this.logger.warn(`tile ${lease.tileId} (frame ${lease.frame}) failed: ${message}`);
+      await this.publish({ ...base, status: 'failed', error: message.slice(0, 4000), renderSeconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  /**
+   * Results go to JetStream, which keeps them while no coordinator is up. A publish that fails (NATS is
+   * reconnecting) is retried rather than dropped: the tile was rendered and uploaded, losing the result would
+   * waste it.
+   */
+  private async publish(result: TileResult): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.js.publish(subjects.result(this.options.workerId), encodeJson(result));
+        return;
+      } catch (error) {
+        if (attempt >= 60) throw error;
+        this.logger.warn(`publishing the result of lease ${result.leaseId} failed (${(error as Error).message}); retry ${attempt}`);
+        await sleep(Math.min(5000, 250 * attempt));
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      const reply = await requestJson(
+        this.nc,
+        subjects.heartbeat,
+        { workerId: this.options.workerId, leaseIds: [...this.tiles.keys()] },
+        heartbeatReplySchema,
+        this.options.requestTimeoutMs,
+      );
+      for (const leaseId of reply.abort) {
+        const tile = this.tiles.get(leaseId);
+        if (!tile) continue;
+        this.logger.log(`coordinator aborted lease ${leaseId} (frame ${tile.lease.frame})`);
+        tile.abort.abort();
+      }
+    } catch (error) {
+      this.logger.warn(`heartbeat failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * SIGTERM: stop asking for work, give running tiles `drainTimeoutMs` to finish, then stop the rest and give
+   * their leases back so other workers take them at once instead of after the lease expires.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp();
+    await this.workLoop;
+    const running = [...this.tiles.values()];
+    if (running.length > 0) {
+      this.logger.log(`draining ${running.length} tile(s), up to ${this.options.drainTimeoutMs} ms`);
+      await Promise.race([Promise.all(running.map((t) => t.done)), sleep(this.options.drainTimeoutMs)]);
+    }
+    const unfinished = [...this.tiles.values()];
+    for (const tile of unfinished) tile.abort.abort();
+    await Promise.all(unfinished.map((t) => t.done));
+    if (unfinished.length > 0) {
+      await requestJson(
+        this.nc,
+        subjects.leaseRelease,
+        { workerId: this.options.workerId, leaseIds: unfinished.map((t) => t.lease.leaseId), reason: 'worker shutting down' },
+        releaseReplySchema,
+        this.options.requestTimeoutMs,
+      ).catch((error: Error) => this.logger.warn(`releasing leases failed (${error.message}); they will expire`));
+    }
+    clearInterval(this.heartbeatTimer);
+  }
+}

@@ -1,0 +1,18 @@
+/** How one worker process runs; from `tessera worker` flags (see docs/operations.md). */
+export interface WorkerOptions {
+  natsUrl: string;
+  /** Stable identity: the NATS subject token results are published under. */
+  workerId: string;
+  name: string;
+  /** Tiles rendered at once. */
+  slots: number;
+  /** Where scenes are cached by SHA-256 between tiles. */
+  cacheDir: string;
+  /** On SIGTERM, how long running tiles may take to finish before their leases are given back. */
+  drainTimeoutMs: number;
+  /** How long to wait before asking again when the coordinators had no work. */
+  idlePollMs: number;
+  requestTimeoutMs: number;
+}
+
+export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { describeIssues } from './parse';
+
+/**
+ * Tessera's configuration, read once at start-up from the environment and validated; a wrong value stops the
+ * process with a message naming the variable. `tessera up` fills the endpoints of the embedded services; each
+ * variable set in the environment switches that part to an external service without code changes.
+ */
+export interface TesseraConfig {
+  /** Directory of the embedded services' data (`.tessera/`). */
+  home: string;
+  natsUrl: string;
+  /** JetStream replicas for Tessera's streams: 1 on one server, 3 on a cluster. */
+  natsReplicas: number;
+  /** postgres://... for PostgreSQL; undefined for the embedded SQLite file under `home`. */
+  databaseUrl: string | undefined;
+  s3: {
+    endpoint?: string;
+    region: string;
+    bucket: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+  };
+  api: { host: string; port: number; maxSceneBytes: number; publicUrl?: string };
+  scheduling: {
+    leaseTtlMs: number;
+    heartbeatIntervalMs: number;
+    maxAttempts: number;
+    sweepIntervalMs: number;
+    stitchStaleMs: number;
+    /** Presigned URLs handed to workers live this long (at least a lease, so a slow upload still works). */
+    presignTtlSeconds: number;
+  };
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Variable name -> schema. Every variable Tessera reads is listed here and in docs/operations.md. */
+const envSchema = z.object({
+  TESSERA_HOME: z.string().min(1).default('.tessera'),
+  NATS_URL: z.string().regex(/^(nats|tls):\/\/[^,\s]+(,\s*(nats|tls):\/\/[^,\s]+)*$/, 'must be nats://host:port[,nats://...]').optional(),
+  NATS_REPLICAS: int(1, 5).default(1),
+  DATABASE_URL: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must be postgres://... or sqlite:<path>').optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name').default('tessera'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: int(0, 65535).default(8480),
+  API_PUBLIC_URL: z.url().optional(),
+  MAX_SCENE_BYTES: int(1, 64 * 1024 ** 3).default(2 * 1024 ** 3),
+  LEASE_TTL_MS: int(1000, 24 * 3600_000).default(30_000),
+  HEARTBEAT_INTERVAL_MS: int(100, 3600_000).default(2_000),
+  MAX_TILE_ATTEMPTS: int(1, 100).default(3),
+  SWEEP_INTERVAL_MS: int(50, 600_000).default(1_000),
+  STITCH_STALE_MS: int(1000, 24 * 3600_000).default(120_000),
+  PRESIGN_TTL_SECONDS: int(60, 7 * 24 * 3600).default(3600),
+});
+
+export type TesseraEnv = z.input<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Builds the configuration from environment variables; `embedded` supplies the endpoints of the services
+ * `tessera up` started for the variables left unset.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  embedded: Partial<Pick<TesseraConfig, 'natsUrl' | 's3'>> = {},
+): TesseraConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error).join('; ')}`);
+  const e = parsed.data;
+  const natsUrl = e.NATS_URL ?? embedded.natsUrl;
+  if (!natsUrl) throw new ConfigError('invalid configuration: NATS_URL: required (or run `tessera up` for an embedded NATS)');
+  const s3 =
+    e.S3_ENDPOINT || e.S3_ACCESS_KEY_ID || !embedded.s3
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          bucket: e.S3_BUCKET,
+          accessKeyId: required(e.S3_ACCESS_KEY_ID, 'S3_ACCESS_KEY_ID'),
+          secretAccessKey: required(e.S3_SECRET_ACCESS_KEY, 'S3_SECRET_ACCESS_KEY'),
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        }
+      : embedded.s3;
+  if (e.HEARTBEAT_INTERVAL_MS * 3 > e.LEASE_TTL_MS) {
+    throw new ConfigError('invalid configuration: LEASE_TTL_MS must be at least 3 x HEARTBEAT_INTERVAL_MS, so one lost heartbeat does not expire a lease');
+  }
+  return {
+    home: e.TESSERA_HOME,
+    natsUrl,
+    natsReplicas: e.NATS_REPLICAS,
+    databaseUrl: e.DATABASE_URL,
+    s3,
+    api: { host: e.API_HOST, port: e.API_PORT, maxSceneBytes: e.MAX_SCENE_BYTES, publicUrl: e.API_PUBLIC_URL },
+    scheduling: {
+      leaseTtlMs: e.LEASE_TTL_MS,
+      heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+      maxAttempts: e.MAX_TILE_ATTEMPTS,
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+      stitchStaleMs: e.STITCH_STALE_MS,
+      presignTtlSeconds: e.PRESIGN_TTL_SECONDS,
+    },
+  };
+}
+
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new ConfigError(`invalid configuration: ${name}: required when S3_ENDPOINT or S3 credentials are set`);
+  return value;
+}

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './tiling';
+export * from './coverage';
+export * from './frame-spec';
+export * from './state-machine';
+export * from './clock';

@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { lastValueFrom, isObservable } from 'rxjs';
+import { decodeJson, encodeJson } from './json-codec';
+
+/** How a handler's exception becomes a reply; the coordinator maps its named errors in one place. */
+export type ErrorMapper = (error: unknown) => { code: string; message: string };
+
+export interface NatsTransportOptions {
+  nc: NatsConnection;
+  /** Request handlers subscribe in this queue group, so each request is answered by one server. */
+  queue: string;
+  /** Event handlers read from JetStream: pattern -> stream and durable consumer to pull from. */
+  consumers: Record<string, { stream: string; durable: string }>;
+  mapError: ErrorMapper;
+  /** Delay before a result whose handler threw is delivered again. */
+  retryDelayMs?: number;
+}
+
+/**
+ * The Nest transport for Tessera's NATS protocol. `@MessagePattern(subject)` handlers answer core NATS
+ * requests in a queue group (JSON in, JSON out, errors as `{ error: { code, message } }`);
+ * `@EventPattern(subject)` handlers are fed from a durable JetStream pull consumer, and a message is acked only
+ * once its handler has finished, so nothing is lost when the process dies halfway.
+ */
+export class NatsTransport extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger(NatsTransport.name);
+  private readonly subscriptions: Subscription[] = [];
+  private readonly consumers: ConsumerMessages[] = [];
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: NatsTransportOptions) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      for (const [pattern, handler] of this.messageHandlers) {
+        if (handler.isEventHandler) await this.consume(pattern, handler);
+        else this.serve(pattern, handler);
+      }
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  private serve(subject: string, handler: MessageHandler): void {
+    const sub = this.options.nc.subscribe(subject, { queue: this.options.queue });
+    this.subscriptions.push(sub);
+    const loop = (async () => {
+      for await (const msg of sub) {
+        if (!msg.reply) continue;
+        let reply: unknown;
+        try {
+          reply = await this.invoke(handler, decodeJson(msg.data, `request on ${subject}`));
+        } catch (error) {
+          reply = { error: this.options.mapError(error) };
+        }
+        msg.respond(encodeJson(reply));
+      }
+    })();
+    this.track(loop);
+  }
+
+  private async consume(pattern: string, handler: MessageHandler): Promise<void> {
+    const binding = this.options.consumers[pattern];
+    if (!binding) throw new Error(`no JetStream consumer configured for event pattern ${pattern}`);
+    const consumer = await jetstream(this.options.nc).consumers.get(binding.stream, binding.durable);
+    const messages = await consumer.consume({ max_messages: 64 });
+    this.consumers.push(messages);
+    const loop = (async () => {
+      for await (const msg of messages) await this.deliverEvent(pattern, handler, msg);
+    })();
+    this.track(loop);
+  }
+
+  private async deliverEvent(pattern: string, handler: MessageHandler, msg: JsMsg): Promise<void> {
+    try {
+      await this.invoke(handler, { subject: msg.subject, data: decodeJson(msg.data, `message on ${msg.subject}`) });
+      msg.ack();
+    } catch (error) {
+      // Transient trouble (database, storage): leave the message in the stream and try again shortly.
+      this.logger.warn(`${pattern}: ${(error as Error).message}; redelivery in ${this.options.retryDelayMs ?? 1000} ms`);
+      msg.nak(this.options.retryDelayMs ?? 1000);
+    }
+  }
+
+  private async invoke(handler: MessageHandler, data: unknown): Promise<unknown> {
+    const result = await handler(data);
+    return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
+  }
+
+  private track(loop: Promise<void>): void {
+    const guarded = loop.catch((error) => this.logger.error(`transport loop stopped: ${(error as Error).message}`));
+    this.running.add(guarded);
+    void guarded.finally(() => this.running.delete(guarded));
+  }
+
+  async close(): Promise<void> {
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    for (const messages of this.consumers) messages.stop();
+    await Promise.all(this.running);
+  }
+
+  on(): never {
+    throw new Error('NatsTransport does not emit events');
+  }
+
+  unwrap<T>(): T {
+    return this.options.nc as T;
+  }
+}

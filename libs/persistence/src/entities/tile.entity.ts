@@ -1,0 +1,63 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { TileState } from '@tessera/domain';
+import { epochMs } from './columns';
+
+@Entity('tiles')
+@Index(['state', 'jobId'])
+@Index(['frameId'])
+export class TileEntity {
+  @PrimaryColumn('varchar', { length: 36 })
+  id: string;
+
+  @Column('varchar', { length: 36 })
+  jobId: string;
+
+  @Column('varchar', { length: 36 })
+  frameId: string;
+
+  @Column('int')
+  frame: number;
+
+  /** Row-major position in the frame's tiling. */
+  @Column('int')
+  index: number;
+
+  @Column('int')
+  x: number;
+
+  @Column('int')
+  y: number;
+
+  @Column('int')
+  width: number;
+
+  @Column('int')
+  height: number;
+
+  @Column('varchar', { length: 16 })
+  state: TileState;
+
+  /** Leases granted so far; the next lease is attempt number `attempts + 1`. */
+  @Column('int')
+  attempts: number;
+
+  @Column('int')
+  failures: number;
+
+  @Column('varchar', { length: 36, nullable: true })
+  leaseId: string | null;
+
+  @Index()
+  @Column('bigint', { transformer: epochMs, nullable: true })
+  leaseExpiresAt: number | null;
+
+  /** The accepted output, once there is one. */
+  @Column('varchar', { length: 255, nullable: true })
+  outputKey: string | null;
+
+  @Column('varchar', { length: 64, nullable: true })
+  pixelSha256: string | null;
+
+  @Column('text', { nullable: true })
+  error: string | null;
+}

@@ -1,0 +1,10 @@
+export * from './database';
+export * from './entities';
+export { MIGRATIONS } from './migrations';
+export * from './repositories/scene.repository';
+export * from './repositories/job.repository';
+export * from './repositories/lease.repository';
+export * from './repositories/tile-outcome.repository';
+export * from './repositories/frame.repository';
+export * from './repositories/worker.repository';
+export * from './persistence.module';

@@ -1,0 +1,116 @@
+import { EntityManager, In } from 'typeorm';
+import { TILE_STATES, type TileState } from '@tessera/domain';
+import { Database } from '../database';
+import { stopJob } from './tile-outcome.repository';
+import { AttemptEntity, FrameEntity, JobEntity, TileEntity } from '../entities';
+
+export type TileCounts = Record<TileState, number>;
+
+export interface PlannedJob {
+  job: JobEntity;
+  frames: FrameEntity[];
+  tiles: TileEntity[];
+}
+
+const INSERT_CHUNK = 500;
+
+export class JobRepository {
+  constructor(private readonly db: Database) {}
+
+  findById(id: string): Promise<JobEntity | null> {
+    return this.db.manager.findOneBy(JobEntity, { id });
+  }
+
+  findByIdempotencyKey(key: string): Promise<JobEntity | null> {
+    return this.db.manager.findOneBy(JobEntity, { idempotencyKey: key });
+  }
+
+  /** Newest first; `before` is the createdAt of the last job of the previous page. */
+  list(limit: number, state?: string): Promise<JobEntity[]> {
+    return this.db.manager.find(JobEntity, {
+      where: state ? { state: state as JobEntity['state'] } : {},
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * Records a job with all its frames and tiles in one transaction, so a job is never seen half-planned.
+   * Under an idempotency key, a concurrent duplicate loses on the unique index and the winner is returned.
+   */
+  async insertPlanned(planned: PlannedJob): Promise<{ job: JobEntity; created: boolean }> {
+    try {
+      await this.db.transaction(async (manager) => {
+        await manager.insert(JobEntity, planned.job);
+        await insertChunked(manager, FrameEntity, planned.frames);
+        await insertChunked(manager, TileEntity, planned.tiles);
+      });
+      return { job: planned.job, created: true };
+    } catch (error) {
+      const key = planned.job.idempotencyKey;
+      const winner = key ? await this.findByIdempotencyKey(key) : null;
+      if (winner) return { job: winner, created: false };
+      throw error;
+    }
+  }
+
+  async tileCounts(jobId: string): Promise<TileCounts> {
+    const rows: Array<{ state: TileState; count: string | number }> = await this.db.manager
+      .createQueryBuilder(TileEntity, 't')
+      .select('t.state', 'state')
+      .addSelect('COUNT(*)', 'count')
+      .where('t.jobId = :jobId', { jobId })
+      .groupBy('t.state')
+      .getRawMany();
+    const counts = Object.fromEntries(TILE_STATES.map((s) => [s, 0])) as TileCounts;
+    for (const row of rows) counts[row.state] = Number(row.count);
+    return counts;
+  }
+
+  frames(jobId: string): Promise<FrameEntity[]> {
+    return this.db.manager.find(FrameEntity, { where: { jobId }, order: { frame: 'ASC' } });
+  }
+
+  frame(jobId: string, frame: number): Promise<FrameEntity | null> {
+    return this.db.manager.findOneBy(FrameEntity, { jobId, frame });
+  }
+
+  /** The most recent attempt errors of a job, newest first, for the job's status. */
+  recentErrors(jobId: string, limit: number): Promise<AttemptEntity[]> {
+    return this.db.manager
+      .createQueryBuilder(AttemptEntity, 'a')
+      .where('a.jobId = :jobId AND a.error IS NOT NULL', { jobId })
+      .orderBy('a.finishedAt', 'DESC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Leases of a job that are still running: the workers holding them are told to abort. */
+  activeAttempts(jobId: string): Promise<AttemptEntity[]> {
+    return this.db.manager.findBy(AttemptEntity, { jobId, state: 'active' });
+  }
+
+  /**
+   * Cancels a job that has not ended. Returns the job as it now is and the leases whose workers must stop;
+   * a job that already ended is returned unchanged (cancelling twice is not an error).
+   */
+  cancel(jobId: string, now: number): Promise<{ job: JobEntity; abort: string[] } | null> {
+    return this.db.transaction(async (manager) => {
+      const job = await manager.findOneBy(JobEntity, { id: jobId });
+      if (!job) return null;
+      if (job.state !== 'queued' && job.state !== 'running') return { job, abort: [] };
+      const abort = await stopJob(manager, job, 'cancel', now, null);
+      return { job: await manager.findOneByOrFail(JobEntity, { id: jobId }), abort };
+    });
+  }
+
+  async tilesOf(jobId: string, states: TileState[]): Promise<TileEntity[]> {
+    return this.db.manager.findBy(TileEntity, { jobId, state: In(states) });
+  }
+}
+
+async function insertChunked<T extends object>(manager: EntityManager, entity: new () => T, rows: T[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await manager.insert(entity, rows.slice(i, i + INSERT_CHUNK) as never);
+  }
+}

@@ -1,0 +1,137 @@
+import { EntityManager, In } from 'typeorm';
+import { attemptTransition, frameTransition, jobTransition, tileTransition } from '@tessera/domain';
+import { Database } from '../database';
+import { AttemptEntity, FrameEntity, JobEntity, TileEntity } from '../entities';
+
+export interface AttemptContext {
+  attempt: AttemptEntity;
+  tile: TileEntity;
+  job: JobEntity;
+}
+
+export interface RenderFacts {
+  pixelSha256: string;
+  renderSeconds: number;
+  device: string;
+  rendererVersion: string;
+}
+
+export type AcceptOutcome =
+  | { accepted: true; frame: FrameEntity; frameComplete: boolean }
+  | { accepted: false; reason: string };
+
+export type FailOutcome = { retried: boolean; jobFailed: boolean; abort: string[] };
+
+/** What happens to a tile once its worker has answered: accepted, retried, or given up on. */
+export class TileOutcomeRepository {
+  constructor(private readonly db: Database) {}
+
+  async context(leaseId: string): Promise<AttemptContext | null> {
+    const attempt = await this.db.manager.findOneBy(AttemptEntity, { id: leaseId });
+    if (!attempt) return null;
+    const tile = await this.db.manager.findOneByOrFail(TileEntity, { id: attempt.tileId });
+    const job = await this.db.manager.findOneByOrFail(JobEntity, { id: attempt.jobId });
+    return { attempt, tile, job };
+  }
+
+  /**
+   * Accepts the attempt's output as the tile's, if the attempt is still the tile's current lease. The attempt,
+   * the tile and the frame's counter move in one transaction, so a duplicate delivery of the same result
+   * (JetStream redelivers after a crash before the ack) finds the attempt closed and changes nothing.
+   */
+  accept(leaseId: string, facts: RenderFacts, now: number): Promise<AcceptOutcome> {
+    return this.db.transaction(async (manager) => {
+      const attempt = await manager.findOneBy(AttemptEntity, { id: leaseId });
+      if (!attempt || attempt.state !== 'active') {
+        return { accepted: false, reason: `lease ${leaseId} is ${attempt ? attempt.state : 'unknown'}` };
+      }
+      const tileMoved = await manager.update(
+        TileEntity,
+        { id: attempt.tileId, state: 'leased', leaseId },
+        {
+          state: tileTransition('leased', { type: 'accept' }),
+          leaseExpiresAt: null,
+          outputKey: attempt.outputKey,
+          pixelSha256: facts.pixelSha256,
+        },
+      );
+      if (tileMoved.affected !== 1) return { accepted: false, reason: `lease ${leaseId} is no longer the tile's lease` };
+      await manager.update(
+        AttemptEntity,
+        { id: leaseId, state: 'active' },
+        { state: attemptTransition('active', 'succeed'), finishedAt: now, ...facts },
+      );
+      const tile = await manager.findOneByOrFail(TileEntity, { id: attempt.tileId });
+      await manager.increment(FrameEntity, { id: tile.frameId }, 'tilesAccepted', 1);
+      const frame = await manager.findOneByOrFail(FrameEntity, { id: tile.frameId });
+      return { accepted: true, frame, frameComplete: frame.tilesAccepted === frame.tilesTotal };
+    });
+  }
+
+  /**
+   * The attempt failed (the worker said so, or its output did not pass the acceptance checks). The tile is
+   * retried until it has failed `maxAttempts` times; then the job fails with the reason, its other tiles
+   * are cancelled and the leases still running are returned so their workers can be told to stop.
+   */
+  fail(leaseId: string, error: string, now: number): Promise<FailOutcome> {
+    return this.db.transaction(async (manager) => {
+      const none: FailOutcome = { retried: false, jobFailed: false, abort: [] };
+      const attempt = await manager.findOneBy(AttemptEntity, { id: leaseId });
+      if (!attempt || attempt.state !== 'active') return none;
+      await manager.update(
+        AttemptEntity,
+        { id: leaseId, state: 'active' },
+        { state: attemptTransition('active', 'fail'), finishedAt: now, error },
+      );
+      const tile = await manager.findOneBy(TileEntity, { id: attempt.tileId, state: 'leased', leaseId });
+      if (!tile) return none;
+      const job = await manager.findOneByOrFail(JobEntity, { id: tile.jobId });
+      const failures = tile.failures + 1;
+      const retriesLeft = failures < job.maxAttempts;
+      const next = tileTransition('leased', { type: 'fail', retriesLeft });
+      await manager.update(
+        TileEntity,
+        { id: tile.id, state: 'leased', leaseId },
+        { state: next, failures, error, leaseId: null, leaseExpiresAt: null },
+      );
+      if (next === 'pending') return { retried: true, jobFailed: false, abort: [] };
+      const reason = `tile ${tile.index} of frame ${tile.frame} failed ${failures} times; last error: ${error}`;
+      const abort = await stopJob(manager, job, 'fail', now, reason);
+      return { retried: false, jobFailed: true, abort };
+    });
+  }
+
+  /** A result for a lease that is closed: kept on the attempt for the record, never accepted. */
+  async recordLate(leaseId: string, pixelSha256: string | null, note: string): Promise<void> {
+    await this.db.transaction((manager) =>
+      manager.update(AttemptEntity, { id: leaseId }, { pixelSha256, error: note }),
+    );
+  }
+}
+
+/**
+ * Ends a job that is still queued or running (cancelled, or failed): its open tiles and frames are cancelled
+ * and its active leases aborted. Returns the ids of those leases, whose workers must stop rendering them.
+ */
+export async function stopJob(
+  manager: EntityManager,
+  job: JobEntity,
+  event: 'cancel' | 'fail',
+  now: number,
+  error: string | null,
+): Promise<string[]> {
+  const next = jobTransition(job.state, event);
+  const moved = await manager.update(JobEntity, { id: job.id, state: job.state }, { state: next, finishedAt: now, error });
+  if (moved.affected !== 1) return [];
+  const active = await manager.findBy(AttemptEntity, { jobId: job.id, state: 'active' });
+  await manager.update(
+    AttemptEntity,
+    { jobId: job.id, state: 'active' },
+    { state: attemptTransition('active', 'abort'), finishedAt: now, error: `job ${next}` },
+  );
+  for (const from of ['pending', 'leased'] as const) {
+    await manager.update(TileEntity, { jobId: job.id, state: from }, { state: tileTransition(from, { type: 'cancel' }), leaseExpiresAt: null });
+  }
+  await manager.update(FrameEntity, { jobId: job.id, state: In(['pending']) }, { state: frameTransition('pending', 'cancel') });
+  return active.map((a) => a.id);
+}

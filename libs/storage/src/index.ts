@@ -1,0 +1,11 @@
+export { S3_CONFIG, InvalidS3ConfigError, parseS3Config, s3ConfigSchema, type S3Config } from './s3.config';
+export {
+  ContentLengthMismatchError,
+  ObjectNotFoundError,
+  ObjectTooLargeError,
+  StorageOperationError,
+} from './storage.errors';
+export { ObjectStorage, type ObjectHead, type PutObjectOptions } from './object-storage.repository';
+export { EmbeddedS3Server, type EmbeddedS3ServerOptions } from './embedded-s3.server';
+export { freePort, waitForPort } from './free-port';
+export { StorageModule, type StorageModuleOptions } from './storage.module';

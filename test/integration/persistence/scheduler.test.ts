@@ -1,0 +1,197 @@
+import {
+  AttemptEntity,
+  Database,
+  FrameRepository,
+  JobEntity,
+  JobRepository,
+  LeaseRepository,
+  SceneRepository,
+  TileEntity,
+  TileOutcomeRepository,
+  type DatabaseConfig,
+} from '@tessera/persistence';
+import { startPostgres, tempDir, type PostgresHarness, type TempDir } from '@tessera/testing';
+import { join } from 'node:path';
+import { facts, plannedJob, scene } from './plan.fixture';
+
+const TTL = 10_000;
+const grantFor = (workerId: string, max: number, now = 1000) => ({ workerId, renderers: ['builtin'], max, now, ttlMs: TTL });
+
+// The same scenarios on both databases Tessera supports: the embedded SQLite file and PostgreSQL.
+describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
+  let postgres: PostgresHarness | undefined;
+  let dir: TempDir | undefined;
+  let db: Database;
+  let counter = 0;
+  let jobs: JobRepository;
+  let leases: LeaseRepository;
+  let outcomes: TileOutcomeRepository;
+  let frames: FrameRepository;
+
+  beforeAll(async () => {
+    if (kind === 'postgres') postgres = await startPostgres();
+    else dir = await tempDir('scheduler');
+  }, 120_000);
+
+  afterAll(async () => {
+    await postgres?.stop();
+    await dir?.remove();
+  });
+
+  // A fresh database for every scenario, so each reads as a story of its own.
+  beforeEach(async () => {
+    counter += 1;
+    const config: DatabaseConfig =
+      kind === 'postgres'
+        ? { kind, url: await (postgres as PostgresHarness).createDatabase(`scenario_${counter}`) }
+        : { kind, path: join((dir as TempDir).path, `scenario-${counter}.sqlite`) };
+    db = await Database.open(config);
+    jobs = new JobRepository(db);
+    leases = new LeaseRepository(db);
+    outcomes = new TileOutcomeRepository(db);
+    frames = new FrameRepository(db);
+    await new SceneRepository(db).saveIfAbsent(scene());
+  });
+
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('one job, four tiles, two workers: each tile is leased once, and the job starts running', async () => {
+    const { job } = await jobs.insertPlanned(plannedJob());
+    const a = await leases.grant(grantFor('worker-a', 3));
+    const b = await leases.grant(grantFor('worker-b', 3));
+    expect(a).toHaveLength(3);
+    expect(b).toHaveLength(1);
+    const tileIds = [...a, ...b].map((g) => g.tile.id);
+    expect(new Set(tileIds).size).toBe(4);
+    expect(await leases.grant(grantFor('worker-c', 1))).toEqual([]);
+    expect((await jobs.findById(job.id))?.state).toBe('running');
+    expect(await jobs.tileCounts(job.id)).toMatchObject({ leased: 4, pending: 0 });
+  });
+
+  it('concurrent work requests never share a tile', async () => {
+    await jobs.insertPlanned(plannedJob({ frames: [1, 2, 3], cols: 4, rows: 4 }));
+    const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => leases.grant(grantFor(`worker-${i}`, 5))));
+    const ids = grants.flat().map((g) => g.tile.id);
+    expect(ids).toHaveLength(48);
+    expect(new Set(ids).size).toBe(48);
+  });
+
+  it('higher priority first, then older jobs, then frame order', async () => {
+    const old = await jobs.insertPlanned(plannedJob({ frames: [2, 1], createdAt: 1 }));
+    const urgent = await jobs.insertPlanned(plannedJob({ priority: 10, createdAt: 2 }));
+    const first = await leases.grant(grantFor('w', 4));
+    expect(first.every((g) => g.job.id === urgent.job.id)).toBe(true);
+    const next = await leases.grant(grantFor('w', 4));
+    expect(next.every((g) => g.job.id === old.job.id && g.tile.frame === 1)).toBe(true);
+  });
+
+  it('a worker that goes quiet loses its lease: the tile is pending again and the late result is not accepted', async () => {
+    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    const [lease] = await leases.grant(grantFor('quiet', 1, 1000));
+    expect(await leases.expire(1000 + TTL - 1)).toBe(0);
+    expect(await leases.expire(1000 + TTL + 1)).toBe(1);
+    const attempt = await db.manager.findOneByOrFail(AttemptEntity, { id: lease.attempt.id });
+    expect(attempt.state).toBe('expired');
+    expect((await leases.renew('quiet', [lease.attempt.id], 20_000, TTL)).abort).toEqual([lease.attempt.id]);
+    expect(await outcomes.accept(lease.attempt.id, facts, 20_000)).toEqual({ accepted: false, reason: `lease ${lease.attempt.id} is expired` });
+    const [again] = await leases.grant(grantFor('other', 1, 20_000));
+    expect(again.tile.id).toBe(lease.tile.id);
+    expect(again.attempt.number).toBe(2);
+  });
+
+  it('renewing keeps a lease alive past its first expiry', async () => {
+    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    const [lease] = await leases.grant(grantFor('busy', 1, 1000));
+    const renewed = await leases.renew('busy', [lease.attempt.id], 1000 + TTL - 100, TTL);
+    expect(renewed.renewed).toEqual([{ leaseId: lease.attempt.id, expiresAt: 1000 + 2 * TTL - 100 }]);
+    expect(await leases.expire(1000 + TTL + 1)).toBe(0);
+    expect((await leases.renew('someone-else', [lease.attempt.id], 1000, TTL)).abort).toEqual([lease.attempt.id]);
+  });
+
+  it('the last accepted tile completes the frame; one stitcher wins; the last frame completes the job', async () => {
+    const { job } = await jobs.insertPlanned(plannedJob({ frames: [1, 2], cols: 2, rows: 1 }));
+    const granted = await leases.grant(grantFor('w', 4));
+    const results = [];
+    for (const g of granted) results.push(await outcomes.accept(g.attempt.id, facts, 2000));
+    const complete = results.filter((r) => r.accepted && r.frameComplete);
+    expect(complete).toHaveLength(2);
+    for (const r of complete) {
+      if (!r.accepted) throw new Error('unreachable');
+      expect(await frames.claimStitch(r.frame.id, 3000, 0)).toBe(true);
+      expect(await frames.claimStitch(r.frame.id, 3000, 0)).toBe(false);
+    }
+    const [f1, f2] = complete.map((r) => (r.accepted ? r.frame.id : ''));
+    expect(await frames.markStitched(f1, 'k1', 't1', 4000)).toEqual({ jobCompleted: false });
+    expect(await frames.markStitched(f2, 'k2', 't2', 4000)).toEqual({ jobCompleted: true });
+    const done = (await jobs.findById(job.id)) as JobEntity;
+    expect(done.state).toBe('completed');
+    expect(done.finishedAt).toBe(4000);
+  });
+
+  it('a duplicate result (redelivery) is accepted once and counted once', async () => {
+    await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1 }));
+    const [g] = await leases.grant(grantFor('w', 1));
+    const first = await outcomes.accept(g.attempt.id, facts, 2000);
+    const second = await outcomes.accept(g.attempt.id, facts, 2001);
+    expect(first.accepted).toBe(true);
+    expect(second).toEqual({ accepted: false, reason: `lease ${g.attempt.id} is succeeded` });
+    expect((await jobs.frames(g.job.id))[0].tilesAccepted).toBe(1);
+  });
+
+  it('a stitch whose coordinator died is taken over after it goes stale', async () => {
+    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    const [g] = await leases.grant(grantFor('w', 1));
+    const r = await outcomes.accept(g.attempt.id, facts, 2000);
+    if (!r.accepted) throw new Error('not accepted');
+    expect(await frames.claimStitch(r.frame.id, 3000, 0)).toBe(true);
+    expect(await frames.awaitingStitch(2999)).toEqual([]);
+    expect((await frames.awaitingStitch(3001)).map((f) => f.id)).toEqual([r.frame.id]);
+    expect(await frames.claimStitch(r.frame.id, 9000, 3001)).toBe(true);
+  });
+
+  it('failures are retried up to the job limit, then the job fails and its running leases are aborted', async () => {
+    const { job } = await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1, maxAttempts: 2 }));
+    const [a, b] = await leases.grant(grantFor('w', 2));
+    expect(await outcomes.fail(a.attempt.id, 'renderer crashed', 2000)).toEqual({ retried: true, jobFailed: false, abort: [] });
+    const [retry] = await leases.grant(grantFor('w2', 1, 2100));
+    expect(retry.tile.id).toBe(a.tile.id);
+    const final = await outcomes.fail(retry.attempt.id, 'renderer crashed again', 2200);
+    expect(final).toEqual({ retried: false, jobFailed: true, abort: [b.attempt.id] });
+    const failed = (await jobs.findById(job.id)) as JobEntity;
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toContain('failed 2 times; last error: renderer crashed again');
+    expect(await jobs.tileCounts(job.id)).toMatchObject({ failed: 1, cancelled: 1, leased: 0, pending: 0 });
+    expect((await leases.renew('w', [b.attempt.id], 2300, TTL)).abort).toEqual([b.attempt.id]);
+  });
+
+  it('cancelling stops the job: nothing more is leased and running leases are aborted', async () => {
+    const { job } = await jobs.insertPlanned(plannedJob({ cols: 2, rows: 2 }));
+    const [g] = await leases.grant(grantFor('w', 1));
+    const outcome = await jobs.cancel(job.id, 5000);
+    expect(outcome?.job.state).toBe('cancelled');
+    expect(outcome?.abort).toEqual([g.attempt.id]);
+    expect(await leases.grant(grantFor('w', 4))).toEqual([]);
+    expect((await leases.renew('w', [g.attempt.id], 5001, TTL)).abort).toEqual([g.attempt.id]);
+    expect(await jobs.tileCounts(job.id)).toMatchObject({ cancelled: 4 });
+    expect((await jobs.cancel(job.id, 6000))?.abort).toEqual([]);
+  });
+
+  it('a worker shutting down releases its leases: the tiles are pending at once', async () => {
+    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    const [g] = await leases.grant(grantFor('w', 1));
+    expect(await leases.release('intruder', [g.attempt.id], 1500, 'x')).toEqual([]);
+    expect(await leases.release('w', [g.attempt.id], 1500, 'shutting down')).toEqual([g.attempt.id]);
+    const tile = await db.manager.findOneByOrFail(TileEntity, { id: g.tile.id });
+    expect(tile.state).toBe('pending');
+    expect((await leases.grant(grantFor('w2', 1)))[0].tile.id).toBe(g.tile.id);
+  });
+
+  it('the same idempotency key records one job', async () => {
+    const first = await jobs.insertPlanned(plannedJob({ idempotencyKey: 'key-1' }));
+    const second = await jobs.insertPlanned(plannedJob({ idempotencyKey: 'key-1' }));
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ job: expect.objectContaining({ id: first.job.id }), created: false });
+  });
+});
