@@ -127,18 +127,20 @@ if [ ! -f "$build_stamp" ]; then
   build_reason="no build yet"
 elif [ "$(cat "$build_stamp")" != "$sources_hash" ]; then
   build_reason="files added or removed"
-elif [ -n "$(find apps libs tsconfig.json tsconfig.build.json -newer "$build_stamp" \
+elif [ -n "$(find apps libs package.json tsconfig.json tsconfig.build.json -newer "$build_stamp" \
   \( -name '*.ts' -o -name '*.json' \) -not -name '*.spec.ts' -not -path 'libs/testing/*' \
   -not -path '*/node_modules/*' -print -quit)" ]; then
   build_reason="sources changed"
 fi
 if [ -n "$build_reason" ]; then
-  step "npx tsc -p tsconfig.build.json ($build_reason)"
+  # `npm run build` is `tsc -p tsconfig.build.json` plus whatever the compiled output needs besides
+  # (the @tessera/* links in dist/node_modules): one definition of "build", in package.json.
+  step "npm run build ($build_reason)"
   # Without a matching stamp, dist may hold output of files that no longer exist: start clean.
   [ "$build_reason" = "sources changed" ] || rm -rf dist
   mkdir -p dist
   # Stamped with the time the build started, so an edit made while tsc runs triggers the next build.
   echo "$sources_hash" > "$build_stamp.next"
-  quietly npx tsc -p tsconfig.build.json
+  quietly npm run --silent build
   mv "$build_stamp.next" "$build_stamp"
 fi

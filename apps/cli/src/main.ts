@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { appEntry } from './app-process';
+import { demoCommand } from './commands/demo.command';
 import { downloadCommand } from './commands/download.command';
 import { statusCommand } from './commands/status.command';
 import { submitCommand } from './commands/submit.command';
@@ -33,7 +34,8 @@ const program = new Command('tessera')
   .addCommand(appCommand('coordinator', 'run a coordinator alone, configured from the environment'))
   .addCommand(submitCommand())
   .addCommand(statusCommand())
-  .addCommand(downloadCommand());
+  .addCommand(downloadCommand())
+  .addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`tessera: ${error.message}`);

@@ -2,8 +2,7 @@ export * from './renderer';
 export * from './registry';
 export { BuiltinRenderer, BUILTIN_DEVICE, BUILTIN_RENDERER_VERSION } from './builtin/builtin.renderer';
 export { parseScene, validateScene, describeScene } from './builtin/scene.parser';
-export { renderRegion, type RenderRegionOptions } from './builtin/path-tracer';
-export { toPixels, encodeSrgb, type PixelBitDepth } from './builtin/tone-map';
+export { renderRegion, toPixels, encodeSrgb, type RenderRegionOptions, type PixelBitDepth } from './builtin/render-region';
 export { interpolate, type Keyframe } from './builtin/keyframes';
 export { cameraPoseAt, type CameraPose } from './builtin/camera';
 export {

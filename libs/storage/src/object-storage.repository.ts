@@ -128,7 +128,10 @@ export class ObjectStorage implements OnModuleDestroy {
     await this.putKnownLength(key, body, options.contentLength, contentType);
   }
 
-  /** The object's bytes as a stream. Missing object: ObjectNotFoundError. */
+  /**
+   * The object's bytes as a stream. Missing object: ObjectNotFoundError. Read it to the end or
+   * destroy() it: until then it holds one of the client's pooled connections.
+   */
   async getObject(key: string): Promise<Readable> {
     assertKey(key);
     const output = await this.send('GetObject', key, () =>
@@ -141,8 +144,8 @@ export class ObjectStorage implements OnModuleDestroy {
   }
 
   /**
-   * The object's bytes in memory. With `maxBytes`, an object that is larger fails with
-   * ObjectTooLargeError before (or while) it is read, so a hostile size cannot exhaust memory.
+   * The object's bytes in memory. With `maxBytes`, reading stops with ObjectTooLargeError as soon as
+   * more than that has arrived, so an object of hostile size cannot exhaust memory.
    */
   async getBuffer(key: string, maxBytes?: number): Promise<Buffer> {
     const stream = await this.getObject(key);

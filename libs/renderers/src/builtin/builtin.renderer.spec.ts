@@ -5,9 +5,8 @@ import sharp from 'sharp';
 import type { RenderTileRequest } from '../renderer';
 import { RenderAbortedError, SceneError } from '../renderer';
 import { BUILTIN_RENDERER_VERSION, BuiltinRenderer } from './builtin.renderer';
-import { renderRegion } from './path-tracer';
+import { renderRegion, toPixels } from './render-region';
 import { parseScene } from './scene.parser';
-import { toPixels } from './tone-map';
 
 const examples = join(__dirname, '../../../../examples');
 const stillPath = join(examples, 'still.scene.json');

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Renderer, RenderedTile, RenderTileRequest, SceneInfo } from '../renderer';
-import { checkRenderOptions } from './path-tracer';
-import { RENDER_JOB_KIND } from './render-job';
-import { renderInThread } from './render-thread.runner';
+import { checkRenderOptions } from './render-region';
+import { RENDER_JOB_KIND, renderInThread } from './render-thread.runner';
 import { describeScene, parseScene } from './scene.parser';
 
 /**

@@ -1,19 +1,6 @@
-import type { Region } from '@tessera/contracts';
 import type { Geometry } from './geometry';
-import { sampleKey, seedKey, uniform } from './rng';
-import { compileScene, DIFFUSE, EMISSIVE, GLASS, MATERIAL_STRIDE, METAL, type CompiledScene } from './scene.compiler';
-import type { Scene } from './scene.schema';
-
-export interface RenderRegionOptions {
-  /** Full frame size in pixels; `region` is a rectangle of it. */
-  width: number;
-  height: number;
-  frame: number;
-  region: Region;
-  samples: number;
-  /** Any safe integer. */
-  seed: number;
-}
+import { uniform } from './rng';
+import { DIFFUSE, EMISSIVE, GLASS, MATERIAL_STRIDE, METAL, type CompiledScene } from './scene.compiler';
 
 const INV_PI = 1 / Math.PI;
 const TWO_PI = 2 * Math.PI;
@@ -23,60 +10,10 @@ const DIMS_PER_BOUNCE = 6;
 const ROULETTE_FROM_BOUNCE = 3;
 
 /**
- * Renders a rectangle of a frame to linear RGB: region.width * region.height * 3 floats, row-major from
- * the region's top-left. Every pixel depends only on the scene, the frame size, the frame number, its own
- * coordinates, the sample count and the seed, so tiles stitch into exactly the full-frame render.
- */
-export function renderRegion(scene: Scene, options: RenderRegionOptions): Float32Array {
-  checkRenderOptions(options);
-  const { width, height, frame, region, samples, seed } = options;
-  const tracer = new PathTracer(compileScene(scene, frame, width, height), width, height);
-  const renderKey = seedKey(seed, frame);
-  const out = new Float32Array(region.width * region.height * 3);
-  const scale = tracer.scene.exposureScale / samples;
-  let o = 0;
-  for (let y = region.y; y < region.y + region.height; y++) {
-    for (let x = region.x; x < region.x + region.width; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let s = 0; s < samples; s++) {
-        tracer.sample(sampleKey(renderKey, x, y, s), x, y);
-        r += tracer.lr;
-        g += tracer.lg;
-        b += tracer.lb;
-      }
-      out[o++] = r * scale;
-      out[o++] = g * scale;
-      out[o++] = b * scale;
-    }
-  }
-  return out;
-}
-
-/** Throws RangeError unless the options describe a non-empty region inside the frame, in integers. */
-export function checkRenderOptions(o: RenderRegionOptions): void {
-  const { width, height, region } = o;
-  const ints: Array<[string, number]> = [
-    ['width', width], ['height', height], ['frame', o.frame], ['samples', o.samples],
-    ['region.x', region.x], ['region.y', region.y], ['region.width', region.width], ['region.height', region.height],
-  ];
-  for (const [name, value] of ints) {
-    if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer, got ${value}`);
-  }
-  if (!Number.isSafeInteger(o.seed)) throw new RangeError(`seed must be a safe integer, got ${o.seed}`);
-  if (width < 1 || height < 1 || o.samples < 1) throw new RangeError('width, height and samples must be >= 1');
-  if (region.x < 0 || region.y < 0 || region.width < 1 || region.height < 1 ||
-      region.x + region.width > width || region.y + region.height > height) {
-    throw new RangeError(`region ${JSON.stringify(region)} is not inside the ${width}x${height} frame`);
-  }
-}
-
-/**
  * One path per call to `sample`. The ray, throughput and radiance live in fields (plain doubles), so the
  * loop allocates nothing; the helpers below read and update them.
  */
-class PathTracer {
+export class PathTracer {
   lr = 0;
   lg = 0;
   lb = 0;
@@ -366,7 +303,8 @@ class PathTracer {
   /** Sun light on a rough metal; the albedo is already in the throughput. */
   private sunMetal(key: number, dim: number, n: number, rx: number, ry: number, rz: number, bounce: number): void {
     const sun = this.scene.sun!;
-    const cosA = this.sunCosineTo(rx, ry, rz, key, dim);
+    if (!this.sampleSun(key, dim)) return;
+    const cosA = this.lx * rx + this.ly * ry + this.lz * rz;
     if (cosA <= 0) return;
     const cos = this.lx * this.sx + this.ly * this.sy + this.lz * this.sz;
     if (cos <= 0) return;
@@ -375,12 +313,6 @@ class PathTracer {
     const pl = 1 / sun.solidAngle;
     const k = ((n + 2) / TWO_PI) * lobe * cos * ((pl * pl) / (pl * pl + pb * pb));
     this.addLight(this.tr * k * sun.irradiance[0], this.tg * k * sun.irradiance[1], this.tb * k * sun.irradiance[2], bounce);
-  }
-
-  /** Samples the sun and returns the cosine between its direction and (rx, ry, rz); 0 if unusable. */
-  private sunCosineTo(rx: number, ry: number, rz: number, key: number, dim: number): number {
-    if (!this.sampleSun(key, dim)) return 0;
-    return this.lx * rx + this.ly * ry + this.lz * rz;
   }
 
   private scatterGlass(key: number, dim: number, m: number): boolean {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { parseScene } from './scene.parser';
-import { renderRegion } from './path-tracer';
-import { toPixels } from './tone-map';
-import { isRenderJob, type RenderJob, type RenderReply } from './render-job';
+import { renderRegion, toPixels } from './render-region';
+import { isRenderJob, type RenderJob, type RenderReply } from './render-thread.runner';
 
 /**
  * Entry point of the render thread. It reads and validates the scene itself, so a large scene's JSON

@@ -25,17 +25,9 @@ export function scale(a: ReadonlyArray<number>, s: number): Vec3 {
   return [a[0] * s, a[1] * s, a[2] * s];
 }
 
-export function add(a: ReadonlyArray<number>, b: ReadonlyArray<number>): Vec3 {
-  return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-}
-
-export function dot(a: ReadonlyArray<number>, b: ReadonlyArray<number>): number {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
 /**
- * Two unit vectors completing `n` (unit) to an orthonormal basis, branch-light and continuous except at
- * n.z = -1 (Duff et al. 2017, "Building an Orthonormal Basis, Revisited").
+ * Two unit vectors completing unit `n` to a right-handed orthonormal basis, without the precision loss
+ * of the classic construction near n.z = -1 (Duff et al. 2017, "Building an Orthonormal Basis, Revisited").
  */
 export function basisOf(n: ReadonlyArray<number>): [Vec3, Vec3] {
   const sign = n[2] >= 0 ? 1 : -1;
