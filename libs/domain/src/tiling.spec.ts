@@ -8,7 +8,7 @@ const PRIMES = [2, 3, 5, 7, 13, 31, 127, 1009, 1999, 2003, 4093, 4999];
 /** Frame edges from 1 to 5000, primes over-represented: they are where remainders bite. */
 const size = fc.oneof(fc.integer({ min: 1, max: 5000 }), fc.constantFrom(...PRIMES), fc.integer({ min: 1, max: 8 }));
 
-/** A frame and a grid that fits it, capped at 50,000 tiles so a run stays fast. */
+/** A frame and a grid that fits it, capped at 20,000 tiles so a run stays fast. */
 const frameAndGrid = fc
   .tuple(size, size)
   .chain(([width, height]) => fc.tuple(fc.constant(width), fc.constant(height), fc.integer({ min: 1, max: width })))
@@ -17,7 +17,7 @@ const frameAndGrid = fc
       fc.constant(width),
       fc.constant(height),
       fc.constant(cols),
-      fc.integer({ min: 1, max: Math.min(height, Math.max(1, Math.floor(50_000 / cols))) }),
+      fc.integer({ min: 1, max: Math.min(height, Math.max(1, Math.floor(20_000 / cols))) }),
     ),
   );
 
@@ -27,26 +27,31 @@ describe('planTiles', () => {
       fc.property(frameAndGrid, ([width, height, cols, rows]) => {
         const regions = planTiles(width, height, cols, rows);
         expect(regions).toHaveLength(cols * rows);
+        // Plain checks in the loops: expect() per tile would make 50,000-tile grids crawl.
         let y = 0;
         for (let r = 0; r < rows; r++) {
           const row = regions.slice(r * cols, (r + 1) * cols);
           let x = 0;
+          let narrowest = Infinity;
+          let widest = 0;
           for (const region of row) {
-            expect(region.x).toBe(x);
-            expect(region.y).toBe(y);
-            expect(region.height).toBe(row[0].height);
+            if (region.x !== x || region.y !== y || region.height !== row[0].height) {
+              throw new Error(`row ${r}: ${JSON.stringify(region)} does not follow x ${x}, y ${y}`);
+            }
             x += region.width;
+            narrowest = Math.min(narrowest, region.width);
+            widest = Math.max(widest, region.width);
           }
-          expect(x).toBe(width);
-          const widths = row.map((region) => region.width);
-          expect(Math.max(...widths) - Math.min(...widths)).toBeLessThanOrEqual(1);
+          if (x !== width) throw new Error(`row ${r} ends at ${x}, not ${width}`);
+          if (widest - narrowest > 1) throw new Error(`row ${r} has widths ${narrowest}..${widest}`);
+          if (row[0].height < 1 || narrowest < 1) throw new Error(`row ${r} has an empty tile`);
           y += row[0].height;
         }
         expect(y).toBe(height);
         expect(regions.reduce((sum, region) => sum + region.width * region.height, 0)).toBe(width * height);
-        expect(() => checkCoverage(width, height, regions)).not.toThrow();
+        checkCoverage(width, height, regions);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 

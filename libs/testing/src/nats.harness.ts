@@ -10,7 +10,7 @@ export interface NatsHarness {
   /** The server process, for restart (`process.start()` again, same port and store) and its log. */
   process: NatsServerProcess;
   /**
-   * Stops the server (SIGTERM) and, when this harness created storeDir, deletes it. Safe to call
+   * Stops the server gracefully (SIGINT) and, when this harness created storeDir, deletes it. Safe to call
    * more than once, and after kill().
    */
   stop(): Promise<void>;

@@ -113,7 +113,9 @@ describe('startNats', () => {
     }
 
     it('keeps messages and the consumer position across a graceful stop', async () => {
-      const after = await restartAfter((nats) => nats.process.stop());
+      const after = await restartAfter(async (nats) => {
+        expect(await nats.process.stop()).toEqual({ code: 0, signal: null });
+      });
       expect(after).toEqual({ messages: 5, redelivered: ['tile-2', 'tile-3', 'tile-4'] });
     }, 20_000);
 

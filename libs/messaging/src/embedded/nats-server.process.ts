@@ -120,12 +120,14 @@ export class NatsServerProcess {
     }
   }
 
-  /** Graceful stop (SIGTERM, JetStream flushes); SIGKILL if still alive after `timeoutMs`. */
+  /** Graceful stop (JetStream flushes its state); SIGKILL if still alive after `timeoutMs`. */
   async stop(timeoutMs = 10_000): Promise<NatsServerExit | undefined> {
     const child = this.child;
     const exited = this.exited;
     if (child === undefined || exited === undefined) return undefined;
-    child.kill('SIGTERM');
+    // SIGINT and SIGTERM both shut nats-server 2.9 down cleanly, but SIGTERM exits with code 1,
+    // which would read as a crash in `tessera up`'s log; SIGINT exits with 0.
+    child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     try {
       return await exited;
