@@ -8,16 +8,30 @@ import { CoverageError } from './errors';
  * comes first in row-major order, then the first uncovered pixel in row-major order.
  *
  * Works on rectangles, never on a pixel bitmap, so an 8K frame costs no more than a thumbnail.
+ * Overlaps are reported before gaps: regions that overlap usually also leave a gap elsewhere, and the
+ * overlap is the cause.
  */
 export function checkCoverage(width: number, height: number, regions: readonly Region[]): void {
   if (!isPositiveInteger(width) || !isPositiveInteger(height)) {
     throw new CoverageError(`frame size must be positive integers, got ${width}x${height}`, { kind: 'invalid-frame' });
   }
   regions.forEach((region, index) => checkRegion(width, height, region, index));
-  checkOverlaps(regions);
-  // Inside bounds and disjoint: the regions cover the frame exactly iff their areas add up to it.
-  const area = regions.reduce((sum, r) => sum + r.width * r.height, 0);
-  if (area !== width * height) throwGap(width, height, regions, width * height - area);
+  const { overlap, gap } = sweep(width, height, regions);
+  if (overlap) {
+    const { a, b, x, y } = overlap;
+    throw new CoverageError(
+      `${describeRegion(regions[a], a)} and ${describeRegion(regions[b], b)} overlap, first at pixel (${x}, ${y})`,
+      { kind: 'overlap', regions: [a, b], pixel: { x, y } },
+    );
+  }
+  if (gap) {
+    const missing = width * height - regions.reduce((sum, r) => sum + r.width * r.height, 0);
+    throw new CoverageError(
+      `regions leave ${missing} pixel${missing === 1 ? '' : 's'} of the ${width}x${height} frame uncovered, ` +
+        `first at pixel (${gap.x}, ${gap.y})`,
+      { kind: 'gap', pixel: gap },
+    );
+  }
 }
 
 /** `region #3 (x 60, y 0, 10x20)`: the way every coverage message names a region. */
@@ -56,57 +70,38 @@ interface Overlap {
   y: number;
 }
 
-function checkOverlaps(regions: readonly Region[]): void {
-  // Sorted by left edge, a region can only overlap the ones that start before its right edge.
-  const order = regions.map((_, i) => i).sort((i, j) => regions[i].x - regions[j].x || i - j);
-  let first: Overlap | undefined;
-  for (let k = 0; k < order.length; k++) {
-    const r = regions[order[k]];
-    for (let m = k + 1; m < order.length && regions[order[m]].x < r.x + r.width; m++) {
-      const s = regions[order[m]];
-      if (s.y >= r.y + r.height || r.y >= s.y + s.height) continue;
-      const found = { a: Math.min(order[k], order[m]), b: Math.max(order[k], order[m]), x: s.x, y: Math.max(r.y, s.y) };
-      if (!first || comesBefore(found, first)) first = found;
-    }
-  }
-  if (first) {
-    const { a, b, x, y } = first;
-    throw new CoverageError(
-      `${describeRegion(regions[a], a)} and ${describeRegion(regions[b], b)} overlap, first at pixel (${x}, ${y})`,
-      { kind: 'overlap', regions: [a, b], pixel: { x, y } },
-    );
-  }
-}
-
-function comesBefore(p: Overlap, q: Overlap): boolean {
-  return (p.y - q.y || p.x - q.x || p.a - q.a || p.b - q.b) < 0;
-}
-
 /**
- * Finds the first uncovered pixel, row-major. Coverage only changes at region top and bottom edges, so
- * each horizontal band between two such edges is checked once, on its first row.
+ * One top-to-bottom sweep. Which regions cover a row only changes at region top and bottom edges, so
+ * each band between two such edges is examined once, on its first row: the regions active there,
+ * sorted by x, must follow each other without overlapping (else the first overlap pixel is where one
+ * starts inside another) and without leaving room (else the first gap pixel). Bands come in ascending
+ * y and pixels within a band in ascending x, so the first finding of each kind is the first in
+ * row-major order. Cost: the sum over bands of the regions active in them, about n for a grid.
  */
-function throwGap(width: number, height: number, regions: readonly Region[], missing: number): never {
+function sweep(width: number, height: number, regions: readonly Region[]): { overlap?: Overlap; gap?: { x: number; y: number } } {
+  const byTop = regions.map((_, i) => i).sort((i, j) => regions[i].y - regions[j].y);
   const bands = [...new Set([0, ...regions.flatMap((r) => [r.y, r.y + r.height])])]
     .filter((y) => y < height)
     .sort((a, b) => a - b);
+  let active: number[] = [];
+  let next = 0;
+  let gap: { x: number; y: number } | undefined;
   for (const y of bands) {
-    const spans = regions.filter((r) => r.y <= y && y < r.y + r.height).sort((a, b) => a.x - b.x);
-    let x = 0;
-    for (const span of spans) {
-      if (span.x > x) break;
-      x = span.x + span.width;
+    active = active.filter((i) => regions[i].y + regions[i].height > y);
+    while (next < byTop.length && regions[byTop[next]].y <= y) active.push(byTop[next++]);
+    active.sort((i, j) => regions[i].x - regions[j].x || i - j);
+    let end = 0; // right edge of the covered run so far
+    let owner = -1; // the region that reaches furthest right
+    for (const i of active) {
+      const r = regions[i];
+      if (r.x < end) return { overlap: { a: Math.min(owner, i), b: Math.max(owner, i), x: r.x, y } };
+      if (r.x > end && !gap) gap = { x: end, y };
+      end = r.x + r.width;
+      owner = i;
     }
-    if (x < width) {
-      throw new CoverageError(
-        `regions leave ${missing} pixel${missing === 1 ? '' : 's'} of the ${width}x${height} frame uncovered, ` +
-          `first at pixel (${x}, ${y})`,
-        { kind: 'gap', pixel: { x, y } },
-      );
-    }
+    if (end < width && !gap) gap = { x: end, y };
   }
-  // Unreachable when the regions are disjoint and inside the frame: less area than the frame means a gap.
-  throw new CoverageError(`regions leave ${missing} pixels uncovered`, { kind: 'gap', pixel: { x: 0, y: 0 } });
+  return { gap };
 }
 
 function isPositiveInteger(value: number): boolean {
