@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { COORDINATOR_QUEUE, RESULTS_CONSUMER, streams, subjects, type TesseraConfig } from '@tessera/contracts';
-import { ensureStreams, NATS_CONNECTION, NatsTransport, type NatsConnection } from '@tessera/messaging';
+import { ensureStreams, NATS_CONNECTION, NatsTransport, RethrowRpcErrors, type NatsConnection } from '@tessera/messaging';
 import { CoordinatorModule } from './coordinator.module';
 import { mapNatsError } from './errors';
 
@@ -15,6 +15,8 @@ export async function startCoordinator(config: TesseraConfig): Promise<INestAppl
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   // Results may stay unacked while a tile is checked and stored; well under a lease, well over a check.
   await ensureStreams(nc, { replicas: config.natsReplicas, resultAckWaitMs: 60_000 });
+  // Inherited by the transport below (inheritAppConfig); the coordinator serves no HTTP routes.
+  app.useGlobalFilters(new RethrowRpcErrors());
   app.connectMicroservice(
     {
       strategy: new NatsTransport({

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { InvalidMessageError } from '@tessera/contracts';
 import { DomainError } from '@tessera/domain';
 
@@ -13,5 +14,6 @@ export class UnknownWorkerError extends DomainError {
 export function mapNatsError(error: unknown): { code: string; message: string } {
   if (error instanceof InvalidMessageError) return { code: 'invalid_request', message: error.message };
   if (error instanceof DomainError) return { code: error.code, message: error.message };
+  Logger.error(error instanceof Error ? (error.stack ?? error.message) : JSON.stringify(error), 'NatsErrors');
   return { code: 'internal', message: 'internal error; the coordinator logged it' };
 }

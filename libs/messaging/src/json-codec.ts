@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { errorReplySchema, parseMessage } from '@tessera/contracts';
+import { errorReplySchema, InvalidMessageError, parseMessage } from '@tessera/contracts';
 import type { NatsConnection } from '@nats-io/nats-core';
 
 const encoder = new TextEncoder();
@@ -15,7 +15,7 @@ export function decodeJson(data: Uint8Array, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`invalid ${what}: payload is not JSON (${text.slice(0, 80)})`);
+    throw new InvalidMessageError(what, [`payload is not JSON (${text.slice(0, 80)})`]);
   }
 }
 

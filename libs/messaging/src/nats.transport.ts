@@ -1,8 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { Catch, Logger, type RpcExceptionFilter } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { lastValueFrom, isObservable } from 'rxjs';
+import { isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import { decodeJson, encodeJson } from './json-codec';
 
 /** How a handler's exception becomes a reply; the coordinator maps its named errors in one place. */
@@ -78,8 +78,17 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
   }
 
   private async deliverEvent(pattern: string, handler: MessageHandler, msg: JsMsg): Promise<void> {
+    let data: unknown;
     try {
-      await this.invoke(handler, { subject: msg.subject, data: decodeJson(msg.data, `message on ${msg.subject}`) });
+      data = decodeJson(msg.data, `message on ${msg.subject}`);
+    } catch (error) {
+      // Bytes that are not JSON never will be: terminate the message instead of redelivering it for ever.
+      this.logger.warn(`${(error as Error).message}: dropped`);
+      msg.term();
+      return;
+    }
+    try {
+      await this.invoke(handler, { subject: msg.subject, data });
       msg.ack();
     } catch (error) {
       // Transient trouble (database, storage): leave the message in the stream and try again shortly.
@@ -111,5 +120,17 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.options.nc as T;
+  }
+}
+
+/**
+ * Nest's default microservice exception filter turns every error that is not an RpcException into
+ * `{ status: 'error', message: 'Internal server error' }`, which loses the error's class. This filter hands
+ * the original error to NatsTransport, whose ErrorMapper maps named errors to wire codes in one place.
+ */
+@Catch()
+export class RethrowRpcErrors implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
   }
 }
