@@ -1,9 +1,9 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { heartbeatReplySchema, registerReplySchema, subjects, workReplySchema, type Lease } from '@tessera/contracts';
+import { heartbeatReplySchema, registerReplySchema, RESULTS_CONSUMER, streams, subjects, workReplySchema, type Lease } from '@tessera/contracts';
 import { encodePng, pixelHash } from '@tessera/imaging';
 import { decodeJson, encodeJson, RemoteError, requestJson } from '@tessera/messaging';
 import { EXAMPLES, startTestFarm, type TestFarm } from './farm.harness';
@@ -108,6 +108,9 @@ describe('the NATS protocol, spoken by a hand-written worker', () => {
     // Garbage on the results stream is dropped, not redelivered for ever.
     await js.publish(subjects.result('impostor'), new TextEncoder().encode('{"status":"rendered"'));
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Both were taken off the stream: nothing pending, nothing waiting for an ack.
+    const consumer = await (await jetstreamManager(nc)).consumers.info(streams.results.name, RESULTS_CONSUMER);
+    expect([consumer.num_pending, consumer.num_ack_pending]).toEqual([0, 0]);
     const beat = await requestJson(nc, subjects.heartbeat, { workerId: 'victim', leaseIds: [lease.leaseId] }, heartbeatReplySchema, 5000);
     expect(beat.abort).toEqual([]);
     expect(beat.renewed.map((r) => r.leaseId)).toEqual([lease.leaseId]);
