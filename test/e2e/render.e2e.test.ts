@@ -102,4 +102,17 @@ describe('the farm end to end', () => {
     expect(b.id).toBe(a.id);
     expect(b.name).toBe('still.json');
   });
+
+  it('a worker stopped with SIGTERM mid-tile gives its lease back at once', async () => {
+    const farm = t as TestFarm;
+    const scene = await farm.api.uploadScene(join(EXAMPLES, 'orbit.scene.json'), 'builtin');
+    const heavy = await farm.api.submitJob({ sceneId: scene.id, frames: '1', width: 640, height: 360, samples: 2048, tiles: '2x1' });
+    await waitUntil(() => farm.api.job(heavy.id), (j) => j.tiles.leased === 2, 30_000, 'both workers to lease a tile');
+    const [leaving] = farm.farm.workers;
+    await leaving.stop();
+    const job = await waitUntil(() => farm.api.job(heavy.id), (j) => j.errors.some((e) => /released: worker shutting down/.test(e.message)), 10_000, 'the lease to be released');
+    expect(job.errors.find((e) => /released/.test(e.message))?.workerId).toBe('local-1');
+    expect(job.tiles.leased + job.tiles.pending).toBe(2);
+    await farm.api.cancel(heavy.id);
+  });
 });

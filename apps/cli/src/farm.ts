@@ -13,6 +13,8 @@ export interface FarmOptions {
   workers: number;
   /** Slots per local worker. */
   workerSlots: number;
+  /** On stop, how long local workers may finish running tiles before giving their leases back. */
+  workerDrainMs: number;
   /** API port; 0 for any free port. */
   apiPort: number;
   /** Echo the processes' logs to stderr (they always go to `<home>/logs/`). */
@@ -25,6 +27,7 @@ export const defaultFarmOptions = (): FarmOptions => ({
   home: '.tessera',
   workers: availableParallelism(),
   workerSlots: 1,
+  workerDrainMs: 10_000,
   apiPort: 8480,
   echoLogs: false,
   env: process.env,
@@ -104,6 +107,7 @@ export class Farm {
       '--id', id,
       '--slots', String(this.options.workerSlots),
       '--cache-dir', join(home, 'workers', id),
+      '--drain-timeout', String(this.options.workerDrainMs),
     ], env, `worker-${id}`);
     this.workers.push(worker);
     return worker;
