@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InvalidMessageError, parseMessage, subjects, tileResultSchema, type TileResult } from '@tessera/contracts';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { TESSERA_CONFIG } from '@tessera/runtime';
+import { InvalidMessageError, parseMessage, subjects, tileResultSchema, type TesseraConfig, type TileResult } from '@tessera/contracts';
 import { Clock } from '@tessera/domain';
 import { TileOutcomeRepository } from '@tessera/persistence';
 import { JobEventsPublisher } from './job-events.publisher';
@@ -21,6 +22,7 @@ export class ResultService {
   private readonly logger = new Logger(ResultService.name);
 
   constructor(
+    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
     private readonly clock: Clock,
     private readonly outcomes: TileOutcomeRepository,
     private readonly acceptance: TileAcceptanceService,
@@ -49,10 +51,10 @@ export class ResultService {
       await this.outcomes.recordLate(result.leaseId, committed, `late result: lease was already ${context.attempt.state}`);
       return;
     }
-    if (result.status === 'failed') return this.fail(result.leaseId, context.job.id, result.error);
+    if (result.status === 'failed') return this.fail(result.leaseId, context.job.id, result.workerId, result.error);
 
     const verdict = await this.acceptance.check(result, context);
-    if (!verdict.ok) return this.fail(result.leaseId, context.job.id, `rejected: ${verdict.reason}`);
+    if (!verdict.ok) return this.fail(result.leaseId, context.job.id, result.workerId, `rejected: ${verdict.reason}`);
     const outcome = await this.outcomes.accept(
       result.leaseId,
       {
@@ -68,9 +70,10 @@ export class ResultService {
     if (outcome.frameComplete) this.stitcher.stitchInBackground(outcome.frame.id);
   }
 
-  private async fail(leaseId: string, jobId: string, error: string): Promise<void> {
-    const outcome = await this.outcomes.fail(leaseId, error, this.clock.now());
+  private async fail(leaseId: string, jobId: string, workerId: string, error: string): Promise<void> {
+    const outcome = await this.outcomes.fail(leaseId, error, this.clock.now(), this.config.scheduling.blocklistAfterFailures);
     this.logger.warn(`lease ${leaseId} failed (${outcome.retried ? 'tile retried' : 'no retries left'}): ${error}`);
+    if (outcome.blocklisted) this.logger.warn(`worker ${workerId} blocklisted for job ${jobId} after repeated failures`);
     if (outcome.jobFailed) this.events.publish({ type: 'job.state', jobId, state: 'failed', error });
   }
 }

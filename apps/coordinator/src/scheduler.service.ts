@@ -32,10 +32,11 @@ export class SchedulerService {
   ) {}
 
   async register(request: RegisterRequest): Promise<RegisterReply> {
-    await this.workers.register(
-      { id: request.workerId, name: request.name, capabilities: request.capabilities, lastSeenAt: this.clock.now() },
-      this.clock.now(),
-    );
+    const now = this.clock.now();
+    await this.workers.register({ id: request.workerId, name: request.name, capabilities: request.capabilities, lastSeenAt: now }, now);
+    // A worker registers when it starts: whatever it held before a restart is lost on its side.
+    const released = await this.leases.releaseAll(request.workerId, now, 'worker registered again');
+    if (released.length > 0) this.logger.warn(`worker ${request.workerId} restarted; ${released.length} lease(s) it held are pending again`);
     const renderers = request.capabilities.renderers.map((r) => `${r.name} ${r.version}`).join(', ');
     this.logger.log(`worker ${request.workerId} (${request.name}) registered: ${request.capabilities.slots} slots, ${renderers}`);
     return {
@@ -55,6 +56,7 @@ export class SchedulerService {
       max: request.max,
       now: this.clock.now(),
       ttlMs: this.config.scheduling.leaseTtlMs,
+      retryElsewhereBefore: this.clock.now() - this.config.scheduling.retryElsewhereMs,
     });
     return { leases: await Promise.all(granted.map((g) => this.toLease(g))) };
   }

@@ -38,9 +38,10 @@ export function workerCommand(): Command {
     .option('--slots <n>', 'tiles rendered at once', positiveInt('--slots'), 1)
     .option('--cache-dir <dir>', 'scene cache and identity', join(homedir(), '.cache', 'tessera'))
     .option('--drain-timeout <ms>', 'on SIGTERM, how long running tiles may finish', positiveInt('--drain-timeout'), 30_000)
+    .option('--tile-timeout <s>', 'stop and report a render that runs longer than this', positiveInt('--tile-timeout'), 3600)
     .option('--idle-poll <ms>', 'wait between work requests when there is none', positiveInt('--idle-poll'), 500)
     .addHelpText('after', `\nThis machine has ${availableParallelism()} cores; run one slot per core for CPU rendering.`)
-    .action(async (flags: { nats: string; id?: string; name: string; slots: number; cacheDir: string; drainTimeout: number; idlePoll: number }) => {
+    .action(async (flags: { nats: string; id?: string; name: string; slots: number; cacheDir: string; drainTimeout: number; tileTimeout: number; idlePoll: number }) => {
       const workerId = flags.id ?? (await persistentWorkerId(flags.cacheDir));
       const valid = workerIdSchema.safeParse(workerId);
       if (!valid.success) throw new InvalidArgumentError(`--id ${valid.error.issues[0]?.message}`);
@@ -51,6 +52,7 @@ export function workerCommand(): Command {
         slots: flags.slots,
         cacheDir: flags.cacheDir,
         drainTimeoutMs: flags.drainTimeout,
+        tileTimeoutMs: flags.tileTimeout * 1000,
         idlePollMs: flags.idlePoll,
         requestTimeoutMs: 5000,
       };

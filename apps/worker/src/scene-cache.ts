@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { StorageHttpError } from './transient';
 
 /** The downloaded scene is not the one the lease names: wrong size or hash. */
 export class SceneIntegrityError extends Error {
@@ -52,7 +53,7 @@ export class SceneCache {
     const partial = `${path}.${randomUUID()}.part`;
     try {
       const response = await fetch(scene.url);
-      if (!response.ok || !response.body) throw new Error(`scene download failed: HTTP ${response.status}`);
+      if (!response.ok || !response.body) throw new StorageHttpError(response.status, `scene download failed: HTTP ${response.status}`);
       const hash = createHash('sha256');
       let bytes = 0;
       const meter = new Transform({

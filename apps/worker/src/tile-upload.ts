@@ -1,3 +1,5 @@
+import { StorageHttpError } from './transient';
+
 /** PUTs a tile to its presigned URL: the worker never holds storage credentials, only this one URL. */
 export async function uploadTile(url: string, png: Buffer, signal: AbortSignal): Promise<void> {
   const response = await fetch(url, {
@@ -8,6 +10,6 @@ export async function uploadTile(url: string, png: Buffer, signal: AbortSignal):
   });
   if (!response.ok) {
     const detail = (await response.text().catch(() => '')).slice(0, 300);
-    throw new Error(`tile upload refused: HTTP ${response.status} ${detail}`);
+    throw new StorageHttpError(response.status, `tile upload refused: HTTP ${response.status} ${detail}`);
   }
 }

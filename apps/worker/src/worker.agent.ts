@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { detectCapabilities } from './capabilities';
 import { SceneCache } from './scene-cache';
 import { uploadTile } from './tile-upload';
+import { withStorageRetries } from './transient';
 import { WORKER_OPTIONS, type WorkerOptions } from './worker.options';
 
 interface RunningTile {
@@ -119,12 +120,16 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     this.tiles.set(lease.leaseId, { lease, abort, done });
   }
 
-  private async render(lease: Lease, signal: AbortSignal): Promise<void> {
+  private async render(lease: Lease, aborted: AbortSignal): Promise<void> {
     const started = performance.now();
     const base = { leaseId: lease.leaseId, tileId: lease.tileId, workerId: this.options.workerId };
+    // A render that runs past the tile time limit is stopped like an abort, but reported as a failure.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.options.tileTimeoutMs);
+    const signal = AbortSignal.any([aborted, timeout.signal]);
     try {
       const renderer = this.renderers.get(lease.renderer);
-      const scenePath = await this.cache.get(lease.scene);
+      const scenePath = await withStorageRetries(() => this.cache.get(lease.scene), signal);
       const tile = await renderer.renderTile({
         scenePath,
         frame: lease.frame,
@@ -137,7 +142,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
         signal,
       });
       const hash = await pixelHash(tile.png);
-      await uploadTile(lease.output.url, tile.png, signal);
+      await withStorageRetries(() => uploadTile(lease.output.url, tile.png, signal), signal);
       await this.publish({
         ...base,
         status: 'rendered',
@@ -150,13 +155,17 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       });
       this.rendered += 1;
     } catch (error) {
-      if (signal.aborted) {
+      if (aborted.aborted) {
         this.logger.log(`tile ${lease.tileId} (frame ${lease.frame}) aborted`);
         return;
       }
-      const message = (error as Error).message || String(error);
+      const message = timeout.signal.aborted
+        ? `render timed out after ${this.options.tileTimeoutMs / 1000} s`
+        : (error as Error).message || String(error);
       this.logger.warn(`tile ${lease.tileId} (frame ${lease.frame}) failed: ${message}`);
       await this.publish({ ...base, status: 'failed', error: message.slice(0, 4000), renderSeconds: (performance.now() - started) / 1000 });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -8,6 +8,8 @@ export interface WorkerOptions {
   slots: number;
   /** Where scenes are cached by SHA-256 between tiles. */
   cacheDir: string;
+  /** A render running longer than this is stopped and reported failed (the tile is retried elsewhere). */
+  tileTimeoutMs: number;
   /** On SIGTERM, how long running tiles may take to finish before their leases are given back. */
   drainTimeoutMs: number;
   /** How long to wait before asking again when the coordinators had no work. */

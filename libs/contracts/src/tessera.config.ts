@@ -31,6 +31,10 @@ export interface TesseraConfig {
     stitchStaleMs: number;
     /** Presigned URLs handed to workers live this long (at least a lease, so a slow upload still works). */
     presignTtlSeconds: number;
+    /** A worker that failed this many renders of one job gets no more of its tiles. */
+    blocklistAfterFailures: number;
+    /** A tile a worker failed goes to other workers for this long before that worker may take it again. */
+    retryElsewhereMs: number;
   };
 }
 
@@ -59,6 +63,8 @@ const envSchema = z.object({
   SWEEP_INTERVAL_MS: int(50, 600_000).default(1_000),
   STITCH_STALE_MS: int(1000, 24 * 3600_000).default(120_000),
   PRESIGN_TTL_SECONDS: int(60, 7 * 24 * 3600).default(3600),
+  BLOCKLIST_AFTER_FAILURES: int(1, 1000).default(3),
+  RETRY_ELSEWHERE_MS: int(0, 24 * 3600_000).default(30_000),
 });
 
 export type TesseraEnv = z.input<typeof envSchema>;
@@ -108,6 +114,8 @@ export function loadConfig(
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       stitchStaleMs: e.STITCH_STALE_MS,
       presignTtlSeconds: e.PRESIGN_TTL_SECONDS,
+      blocklistAfterFailures: e.BLOCKLIST_AFTER_FAILURES,
+      retryElsewhereMs: e.RETRY_ELSEWHERE_MS,
     },
   };
 }

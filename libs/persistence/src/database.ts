@@ -33,7 +33,7 @@ export class Database {
   ) {}
 
   static async open(config: DatabaseConfig): Promise<Database> {
-    const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+    const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: false, synchronize: false, logging: false } as const;
     const dataSource =
       config.kind === 'postgres'
         ? new DataSource({ ...common, type: 'postgres', url: config.url, extra: { max: 10 } })
@@ -48,6 +48,7 @@ export class Database {
             },
           });
     await dataSource.initialize();
+    await migrate(dataSource, config.kind);
     return new Database(dataSource, config.kind);
   }
 
@@ -83,5 +84,29 @@ export class Database {
   async close(): Promise<void> {
     await this.queue;
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** Any fixed number: the advisory lock that lets one process at a time migrate a PostgreSQL database. */
+const MIGRATION_LOCK = 7_340_211;
+
+/**
+ * Runs pending migrations. Several coordinators may start at once against one PostgreSQL: an advisory
+ * lock makes the others wait, then find nothing left to do. (On SQLite the api and coordinator of
+ * `tessera up` start one after the other.)
+ */
+async function migrate(dataSource: DataSource, kind: DatabaseConfig['kind']): Promise<void> {
+  if (kind !== 'postgres') {
+    await dataSource.runMigrations({ transaction: 'all' });
+    return;
+  }
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
   }
 }

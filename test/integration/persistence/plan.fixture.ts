@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { planTiles } from '@tessera/domain';
-import { FrameEntity, JobEntity, SceneEntity, TileEntity, type PlannedJob } from '@tessera/persistence';
+import { JobEntity, planRows, SceneEntity, type PlannedJob } from '@tessera/persistence';
 
 export const SCENE_ID = 'a'.repeat(64);
 
@@ -26,22 +26,7 @@ export function plannedJob(options: { frames?: number[]; cols?: number; rows?: n
     maxAttempts: options.maxAttempts ?? 3, state: 'queued' as const, idempotencyKey: options.idempotencyKey ?? null,
     requestHash: null, error: null, createdAt: options.createdAt ?? 0, startedAt: null, finishedAt: null,
   });
-  const frameRows: FrameEntity[] = [];
-  const tiles: TileEntity[] = [];
-  for (const frame of frames) {
-    const frameId = randomUUID();
-    frameRows.push(Object.assign(new FrameEntity(), {
-      id: frameId, jobId: job.id, frame, state: 'pending' as const, tilesTotal: regions.length, tilesAccepted: 0,
-      outputKey: null, thumbnailKey: null, stitchStartedAt: null, stitchedAt: null,
-    }));
-    regions.forEach((region, index) =>
-      tiles.push(Object.assign(new TileEntity(), {
-        id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, state: 'pending' as const,
-        attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null, outputKey: null, pixelSha256: null, error: null,
-      })),
-    );
-  }
-  return { job, frames: frameRows, tiles };
+  return planRows(job, regions);
 }
 
 export const facts = { pixelSha256: 'b'.repeat(64), renderSeconds: 1.5, device: 'cpu', rendererVersion: 'builtin-1' };

@@ -154,11 +154,11 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   it('failures are retried up to the job limit, then the job fails and its running leases are aborted', async () => {
     const { job } = await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1, maxAttempts: 2 }));
     const [a, b] = await leases.grant(grantFor('w', 2));
-    expect(await outcomes.fail(a.attempt.id, 'renderer crashed', 2000)).toEqual({ retried: true, jobFailed: false, abort: [] });
+    expect(await outcomes.fail(a.attempt.id, 'renderer crashed', 2000)).toEqual({ retried: true, jobFailed: false, abort: [], blocklisted: false });
     const [retry] = await leases.grant(grantFor('w2', 1, 2100));
     expect(retry.tile.id).toBe(a.tile.id);
     const final = await outcomes.fail(retry.attempt.id, 'renderer crashed again', 2200);
-    expect(final).toEqual({ retried: false, jobFailed: true, abort: [b.attempt.id] });
+    expect(final).toEqual({ retried: false, jobFailed: true, abort: [b.attempt.id], blocklisted: false });
     const failed = (await jobs.findById(job.id)) as JobEntity;
     expect(failed.state).toBe('failed');
     expect(failed.error).toContain('failed 2 times; last error: renderer crashed again');
@@ -194,4 +194,55 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
     expect(first.created).toBe(true);
     expect(second).toEqual({ job: expect.objectContaining({ id: first.job.id }), created: false });
   });
+
+  it('a failed tile goes to another worker; its own worker gets it back only after the retry window', async () => {
+    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    const [first] = await leases.grant(grantFor('flaky', 1, 1000));
+    await outcomes.fail(first.attempt.id, 'out of memory', 1100);
+    const window = { retryElsewhereBefore: 1100 - 30_000 };
+    expect(await leases.grant({ ...grantFor('flaky', 1, 1200), ...window })).toEqual([]);
+    const [retry] = await leases.grant({ ...grantFor('other', 1, 1200), ...window });
+    expect(retry.tile.id).toBe(first.tile.id);
+    await outcomes.fail(retry.attempt.id, 'out of memory', 1300);
+    // Later, with nobody else around, the first worker may try again.
+    const [again] = await leases.grant({ ...grantFor('flaky', 1, 40_000), retryElsewhereBefore: 40_000 - 30_000 });
+    expect(again.tile.id).toBe(first.tile.id);
+  });
+
+  it('a worker that fails three tiles of a job is blocklisted for that job only', async () => {
+    const { job } = await jobs.insertPlanned(plannedJob({ cols: 4, rows: 1, maxAttempts: 5 }));
+    const other = await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1, createdAt: 5 }));
+    const outcomesOf = [];
+    for (let i = 0; i < 3; i++) {
+      const [g] = await leases.grant(grantFor('broken', 1, 1000 + i));
+      expect(g.job.id).toBe(job.id);
+      outcomesOf.push(await outcomes.fail(g.attempt.id, 'segfault', 1000 + i, 3));
+    }
+    expect(outcomesOf.map((o) => o.blocklisted)).toEqual([false, false, true]);
+    const next = await leases.grant(grantFor('broken', 5, 2000));
+    expect(next.map((g) => g.job.id)).toEqual([other.job.id]);
+    expect((await leases.grant(grantFor('healthy', 5, 2000))).map((g) => g.job.id)).toEqual(Array(4).fill(job.id));
+  });
+
+  it('a worker that registers again gets back none of the leases it held before', async () => {
+    await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1 }));
+    const held = await leases.grant(grantFor('restarted', 2));
+    expect((await leases.releaseAll('restarted', 1500, 'worker registered again')).sort()).toEqual(held.map((g) => g.attempt.id).sort());
+    expect(await jobs.tileCounts(held[0].job.id)).toMatchObject({ pending: 2, leased: 0 });
+  });
+});
+
+describe('migrations on PostgreSQL', () => {
+  it('several processes opening one empty database at once migrate it once', async () => {
+    const postgres = await startPostgres();
+    try {
+      const url = await postgres.createDatabase('concurrent_migrations');
+      const handles = await Promise.all(Array.from({ length: 4 }, () => Database.open({ kind: 'postgres', url })));
+      const rows: Array<{ name: string }> = await handles[0].manager.query('SELECT name FROM migrations ORDER BY id');
+      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000']);
+      await Promise.all(handles.map((h) => h.close()));
+    } finally {
+      await postgres.stop();
+    }
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { TesseraConfig } from '@tessera/contracts';
 import { Clock, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling } from '@tessera/domain';
-import { FrameEntity, JobEntity, JobRepository, SceneRepository, TileEntity } from '@tessera/persistence';
+import { JobEntity, JobRepository, planRows, SceneRepository } from '@tessera/persistence';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 import { ObjectStorage } from '@tessera/storage';
 import { FrameNotReadyError, IdempotencyMismatchError, InvalidJobError, NotFoundError } from '../api.errors';
@@ -73,22 +73,7 @@ export class JobService {
       startedAt: null,
       finishedAt: null,
     });
-    const frameRows: FrameEntity[] = [];
-    const tileRows: TileEntity[] = [];
-    for (const frame of frames) {
-      const frameId = randomUUID();
-      frameRows.push(Object.assign(new FrameEntity(), {
-        id: frameId, jobId: job.id, frame, state: 'pending' as const, tilesTotal: regions.length, tilesAccepted: 0,
-        outputKey: null, thumbnailKey: null, stitchStartedAt: null, stitchedAt: null,
-      }));
-      regions.forEach((region, index) =>
-        tileRows.push(Object.assign(new TileEntity(), {
-          id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, state: 'pending' as const,
-          attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null, outputKey: null, pixelSha256: null, error: null,
-        })),
-      );
-    }
-    const { job: stored, created } = await this.jobs.insertPlanned({ job, frames: frameRows, tiles: tileRows });
+    const { job: stored, created } = await this.jobs.insertPlanned(planRows(job, regions));
     const result = created ? stored : this.sameRequest(stored, requestHash, idempotencyKey as string);
     return { job: await this.view(result), created };
   }

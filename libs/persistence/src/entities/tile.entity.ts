@@ -60,4 +60,11 @@ export class TileEntity {
 
   @Column('text', { nullable: true })
   error: string | null;
+
+  /** The worker whose render of this tile failed last: the retry goes to another worker where possible. */
+  @Column('varchar', { length: 64, nullable: true })
+  lastFailedWorkerId: string | null;
+
+  @Column('bigint', { transformer: epochMs, nullable: true })
+  lastFailedAt: number | null;
 }

@@ -1,4 +1,5 @@
 import { InitialSchema1764158400000 } from './1764158400000-initial-schema';
+import { BlocklistAndRetries1764165600000 } from './1764165600000-blocklist-and-retries';
 
 /** Every migration in order. A schema change is a new file here, never an edit of a landed one. */
-export const MIGRATIONS = [InitialSchema1764158400000];
+export const MIGRATIONS = [InitialSchema1764158400000, BlocklistAndRetries1764165600000];

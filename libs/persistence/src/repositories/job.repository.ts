@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
+import type { Region } from '@tessera/contracts';
 import { TILE_STATES, type TileState } from '@tessera/domain';
 import { Database } from '../database';
 import { stopJob } from './tile-outcome.repository';
@@ -13,6 +15,27 @@ export interface PlannedJob {
 }
 
 const INSERT_CHUNK = 500;
+
+/** The rows of a planned job: one frame per frame number, and the same tiling for every frame, all pending. */
+export function planRows(job: JobEntity, regions: readonly Region[]): PlannedJob {
+  const frames: FrameEntity[] = [];
+  const tiles: TileEntity[] = [];
+  for (const frame of job.frames) {
+    const frameId = randomUUID();
+    frames.push(Object.assign(new FrameEntity(), {
+      id: frameId, jobId: job.id, frame, state: 'pending' as const, tilesTotal: regions.length, tilesAccepted: 0,
+      outputKey: null, thumbnailKey: null, stitchStartedAt: null, stitchedAt: null,
+    }));
+    regions.forEach((region, index) =>
+      tiles.push(Object.assign(new TileEntity(), {
+        id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, state: 'pending' as const,
+        attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null, outputKey: null, pixelSha256: null,
+        error: null, lastFailedWorkerId: null, lastFailedAt: null,
+      })),
+    );
+  }
+  return { job, frames, tiles };
+}
 
 export class JobRepository {
   constructor(private readonly db: Database) {}

@@ -10,6 +10,11 @@ export interface GrantRequest {
   max: number;
   now: number;
   ttlMs: number;
+  /**
+   * A tile this worker failed is offered to it again only if it failed before this instant: a retry goes to
+   * another worker where one is free, and still happens when this worker is the only one.
+   */
+  retryElsewhereBefore?: number;
 }
 
 export interface GrantedLease {
@@ -50,6 +55,12 @@ export class LeaseRepository {
         .where('t.state = :pending', { pending: 'pending' })
         .andWhere('j.state IN (:...jobStates)', { jobStates: ['queued', 'running'] })
         .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
+        .andWhere('NOT EXISTS (SELECT 1 FROM job_blocklist b WHERE b."jobId" = j.id AND b."workerId" = :workerId)', {
+          workerId: request.workerId,
+        })
+        .andWhere('(t.lastFailedWorkerId IS NULL OR t.lastFailedWorkerId <> :workerId OR t.lastFailedAt < :retryBefore)', {
+          retryBefore: request.retryElsewhereBefore ?? request.now,
+        })
         .orderBy('j.priority', 'DESC')
         .addOrderBy('j.createdAt', 'ASC')
         .addOrderBy('t.frame', 'ASC')
@@ -132,6 +143,16 @@ export class LeaseRepository {
       }
       return outcome;
     });
+  }
+
+  /**
+   * Every lease a worker still holds goes back: a worker that registers again (it restarted under the same
+   * identity) lost whatever it was rendering, so its tiles need not wait for their leases to expire.
+   */
+  async releaseAll(workerId: string, now: number, reason: string): Promise<string[]> {
+    const active = await this.db.manager.findBy(AttemptEntity, { workerId, state: 'active' });
+    if (active.length === 0) return [];
+    return this.release(workerId, active.map((a) => a.id), now, reason);
   }
 
   /** A worker gives leases back (it is shutting down): the tiles are pending again at once. */

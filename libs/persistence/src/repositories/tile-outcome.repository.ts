@@ -1,7 +1,7 @@
 import { EntityManager, In } from 'typeorm';
 import { attemptTransition, frameTransition, jobTransition, tileTransition } from '@tessera/domain';
 import { Database } from '../database';
-import { AttemptEntity, FrameEntity, JobEntity, TileEntity } from '../entities';
+import { AttemptEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity } from '../entities';
 
 export interface AttemptContext {
   attempt: AttemptEntity;
@@ -20,7 +20,7 @@ export type AcceptOutcome =
   | { accepted: true; frame: FrameEntity; frameComplete: boolean }
   | { accepted: false; reason: string };
 
-export type FailOutcome = { retried: boolean; jobFailed: boolean; abort: string[] };
+export type FailOutcome = { retried: boolean; jobFailed: boolean; abort: string[]; blocklisted: boolean };
 
 /** What happens to a tile once its worker has answered: accepted, retried, or given up on. */
 export class TileOutcomeRepository {
@@ -73,9 +73,9 @@ export class TileOutcomeRepository {
    * retried until it has failed `maxAttempts` times; then the job fails with the reason, its other tiles
    * are cancelled and the leases still running are returned so their workers can be told to stop.
    */
-  fail(leaseId: string, error: string, now: number): Promise<FailOutcome> {
+  fail(leaseId: string, error: string, now: number, blocklistAfter = Number.POSITIVE_INFINITY): Promise<FailOutcome> {
     return this.db.transaction(async (manager) => {
-      const none: FailOutcome = { retried: false, jobFailed: false, abort: [] };
+      const none: FailOutcome = { retried: false, jobFailed: false, abort: [], blocklisted: false };
       const attempt = await manager.findOneBy(AttemptEntity, { id: leaseId });
       if (!attempt || attempt.state !== 'active') return none;
       await manager.update(
@@ -92,12 +92,13 @@ export class TileOutcomeRepository {
       await manager.update(
         TileEntity,
         { id: tile.id, state: 'leased', leaseId },
-        { state: next, failures, error, leaseId: null, leaseExpiresAt: null },
+        { state: next, failures, error, leaseId: null, leaseExpiresAt: null, lastFailedWorkerId: attempt.workerId, lastFailedAt: now },
       );
-      if (next === 'pending') return { retried: true, jobFailed: false, abort: [] };
+      const blocklisted = await blocklistIfDue(manager, attempt, blocklistAfter, now);
+      if (next === 'pending') return { retried: true, jobFailed: false, abort: [], blocklisted };
       const reason = `tile ${tile.index} of frame ${tile.frame} failed ${failures} times; last error: ${error}`;
       const abort = await stopJob(manager, job, 'fail', now, reason);
-      return { retried: false, jobFailed: true, abort };
+      return { retried: false, jobFailed: true, abort, blocklisted };
     });
   }
 
@@ -107,6 +108,21 @@ export class TileOutcomeRepository {
       manager.update(AttemptEntity, { id: leaseId }, { pixelSha256, error: note }),
     );
   }
+}
+
+/** After `limit` failed renders in one job, a worker gets no more of that job's tiles. */
+async function blocklistIfDue(manager: EntityManager, attempt: AttemptEntity, limit: number, now: number): Promise<boolean> {
+  const failed = await manager.count(AttemptEntity, { where: { jobId: attempt.jobId, workerId: attempt.workerId, state: 'failed' } });
+  if (failed < limit) return false;
+  const listed = await manager.findOneBy(JobBlocklistEntity, { jobId: attempt.jobId, workerId: attempt.workerId });
+  if (listed) return false;
+  await manager.insert(JobBlocklistEntity, {
+    jobId: attempt.jobId,
+    workerId: attempt.workerId,
+    reason: `${failed} failed renders; last: ${attempt.id}`,
+    createdAt: now,
+  });
+  return true;
 }
 
 /**
