@@ -13,5 +13,6 @@ module.exports = {
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...common, displayName: 'integration', rootDir: __dirname, testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'e2e', rootDir: __dirname, testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    { ...common, displayName: 'chaos', rootDir: __dirname, testMatch: ['<rootDir>/test/chaos/**/*.test.ts'] },
   ],
 };

@@ -11,7 +11,7 @@ status=0
 npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@" || status=$?
 # One closing line that any CI can read.
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$results" || true
 exit "$status"

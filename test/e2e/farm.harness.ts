@@ -37,7 +37,7 @@ export async function startTestFarm(options: Partial<FarmOptions> = {}): Promise
   const home = await tempDir('farm');
   const env: NodeJS.ProcessEnv = { ...process.env, ...FAST_TIMINGS };
   for (const name of ['NATS_URL', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) delete env[name];
-  const farm = new Farm({ home: home.path, workers: 2, workerSlots: 1, workerDrainMs: 500, apiPort: 0, echoLogs: false, env, ...options });
+  const farm = new Farm({ home: home.path, coordinators: 1, workers: 2, workerSlots: 1, workerDrainMs: 500, apiPort: 0, echoLogs: false, env, ...options });
   try {
     const info = await farm.start();
     return {

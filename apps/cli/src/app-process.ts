@@ -40,7 +40,9 @@ export class AppProcess {
     return this.child?.pid;
   }
 
+  /** Starts the process; after it exited (or was killed), starts it again with the same arguments. */
   start(): void {
+    this.lines.length = 0;
     this.log = createWriteStream(this.options.logFile, { flags: 'a' });
     // Colours only where a person reads the output live; log files stay plain text.
     const colour = this.options.echo && process.stderr.isTTY;
@@ -86,6 +88,12 @@ export class AppProcess {
   async kill(): Promise<void> {
     this.child?.kill('SIGKILL');
     await this.exited;
+    await this.closeLog();
+  }
+
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT to freeze and thaw a process). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
   }
 
   tail(lines = 20): string {

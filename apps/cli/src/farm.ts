@@ -9,6 +9,8 @@ import { AppProcess } from './app-process';
 export interface FarmOptions {
   /** Data of the embedded services and the farm's logs; default `.tessera`. */
   home: string;
+  /** Coordinators started with the farm (several share the database and NATS). Default 1. */
+  coordinators: number;
   /** Local workers started with the farm. Default one per core. */
   workers: number;
   /** Slots per local worker. */
@@ -25,6 +27,7 @@ export interface FarmOptions {
 
 export const defaultFarmOptions = (): FarmOptions => ({
   home: '.tessera',
+  coordinators: 1,
   workers: availableParallelism(),
   workerSlots: 1,
   workerDrainMs: 10_000,
@@ -53,6 +56,7 @@ export class Farm {
   private nats: NatsServerProcess | undefined;
   private s3: EmbeddedS3Server | undefined;
   private readonly processes: AppProcess[] = [];
+  readonly coordinators: AppProcess[] = [];
   readonly workers: AppProcess[] = [];
   config: TesseraConfig | undefined;
   apiUrl = '';
@@ -84,9 +88,12 @@ export class Farm {
     env.API_PORT = String(this.options.apiPort || (await freePort()));
     this.config = loadConfig(env);
 
-    // The coordinator migrates the database first; the API starts on a migrated schema.
-    const coordinator = this.spawn('coordinator', 'coordinator', [], env);
-    await coordinator.waitFor(/coordinator ready/, 60_000);
+    // The first coordinator migrates the database; the others and the API start on a migrated schema.
+    for (let i = 1; i <= Math.max(1, this.options.coordinators); i++) {
+      const coordinator = this.spawn(`coordinator ${i}`, 'coordinator', [], env, `coordinator-${i}`);
+      this.coordinators.push(coordinator);
+      await coordinator.waitFor(/coordinator ready/, 60_000);
+    }
     const api = this.spawn('api', 'api', [], env);
     await api.waitFor(/api listening on/, 60_000);
     this.apiUrl = `http://${this.config.api.host}:${this.config.api.port}`;
@@ -111,6 +118,25 @@ export class Farm {
     ], env, `worker-${id}`);
     this.workers.push(worker);
     return worker;
+  }
+
+  /**
+   * Stops the embedded S3 server and starts it again on the same port, directory and credentials after
+   * `downtimeMs`: a storage outage drill (workers and coordinators must ride it out).
+   */
+  async interruptEmbeddedStorage(downtimeMs: number): Promise<void> {
+    const running = this.s3;
+    if (!running || !this.config) throw new Error('the farm does not run the embedded S3 server');
+    const { endpoint, accessKeyId, secretAccessKey } = this.config.s3;
+    await running.stop();
+    await new Promise((resolve) => setTimeout(resolve, downtimeMs));
+    this.s3 = new EmbeddedS3Server({
+      directory: join(resolve(this.options.home), 's3'),
+      port: Number(new URL(endpoint as string).port),
+      accessKeyId,
+      secretAccessKey,
+    });
+    await this.s3.start();
   }
 
   /** Stops everything, workers first so their leases are released while the coordinator still answers. */

@@ -28,8 +28,8 @@ export interface StartNatsOptions {
 }
 
 /**
- * A real `nats-server -js` on loopback. Start it in beforeAll, stop it in afterAll (an afterAll runs
- * even when tests fail; a forgotten server is still killed when the Jest worker exits):
+ * A real `nats-server -js` on loopback. Start it in beforeAll, stop it in afterAll (which runs even
+ * when tests fail). The server dies with the test process, but only stop() deletes its store:
  *
  * ```ts
  * let nats: NatsHarness;
@@ -55,9 +55,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsHar
     storeDir,
     process: server,
     stop() {
-      stopped ??= server
-        .stop()
-        .then(() => owned?.remove());
+      stopped ??= server.stop().then(() => owned?.remove());
       return stopped;
     },
     kill: () => server.kill(),

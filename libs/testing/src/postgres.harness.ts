@@ -1,10 +1,11 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { chown, mkdir, readFile, readdir } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chown, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
+import { tiedToParent } from '@tessera/messaging';
 import { freePort } from '@tessera/storage';
-import { onProcessExit } from './exit-cleanup';
 import { tempDir } from './temp-dir';
 
 const run = promisify(execFile);
@@ -42,14 +43,20 @@ const PG_ROOT = '/usr/lib/postgresql';
 const USER = 'postgres';
 const HOST = '127.0.0.1';
 const START_ATTEMPTS = 3;
-// A throwaway test server needs no durability; these make initdb and every commit much faster.
-const SPEED_OPTIONS = '-c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+const LOG_TAIL_LINES = 30;
+const READY_LINE = /database system is ready to accept connections/;
+// A throwaway test server needs no durability; without it every commit waits for the disk.
+const SPEED_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
 
 /**
  * A private PostgreSQL server from the installed binaries (newest /usr/lib/postgresql/N/bin, or
  * $PG_BIN_DIR), in a temp dir, on a free loopback port, with trust auth and one database.
- * initdb refuses to run as root, so under root the server runs as the `postgres` OS user.
- * Start it in beforeAll, stop it in afterAll (a forgotten one is stopped when the Jest worker exits):
+ *
+ * initdb refuses to run as root, so under root both it and the server run as the `postgres` OS
+ * user. The postmaster runs as our child process (not daemonised by pg_ctl), tied to this process
+ * with a parent-death signal: a crashed or killed Jest worker cannot leave it running.
  *
  * ```ts
  * let pg: PostgresHarness;
@@ -59,20 +66,14 @@ const SPEED_OPTIONS = '-c fsync=off -c synchronous_commit=off -c full_page_write
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresHarness> {
   const bin = await findPostgresBinDir();
-  const asRoot = process.getuid?.() === 0;
-  const owner = asRoot ? await lookUpUser(USER) : undefined;
+  const owner = process.getuid?.() === 0 ? await lookUpUser(USER) : undefined;
   const database = options.database ?? 'tessera';
   const dir = await tempDir('pg');
   const dataDir = join(dir.path, 'data');
   const socketDir = join(dir.path, 'sock');
-  const logFile = join(dir.path, 'postgres.log');
-  // Runs a server binary as the data directory's owner.
-  const pg = (tool: string, args: string[]) =>
-    asRoot
-      ? run('runuser', ['-u', USER, '--', join(bin, tool), ...args])
-      : run(join(bin, tool), args);
-  const stopNow = () => pg('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
-  let forgetExitHook: (() => void) | undefined;
+  // cwd: the server user may not be allowed into ours (e.g. a checkout under /root).
+  const asOwner = { cwd: dir.path, ...(owner ?? {}) };
+  let server: ServerChild | undefined;
 
   try {
     await mkdir(socketDir);
@@ -80,28 +81,26 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       await chown(dir.path, owner.uid, owner.gid);
       await chown(socketDir, owner.uid, owner.gid);
     }
-    await pg('initdb', ['-D', dataDir, '-U', USER, '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+    await run(
+      join(bin, 'initdb'),
+      ['-D', dataDir, '-U', USER, '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
+      asOwner,
+    ).catch((error: unknown) => {
+      throw new Error(`initdb failed: ${describe(error)}`, { cause: error });
+    });
 
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort(HOST);
-      const serverOptions = `-p ${port} -k ${socketDir} -c listen_addresses=${HOST} ${SPEED_OPTIONS}`;
+    for (let attempt = 1; server === undefined; attempt++) {
+      const port = await freePort(HOST);
+      const settings = [`listen_addresses=${HOST}`, ...SPEED_SETTINGS].flatMap((s) => ['-c', s]);
+      const args = ['-D', dataDir, '-p', String(port), '-k', socketDir, ...settings];
       try {
-        await pg('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start']);
-        break;
+        server = await ServerChild.start(join(bin, 'postgres'), args, asOwner, port);
       } catch (error) {
-        const log = await readFile(logFile, 'utf8').catch(() => '');
-        if (attempt < START_ATTEMPTS && /could not bind|Address already in use/i.test(log)) continue;
-        throw new Error(`pg_ctl start failed: ${describe(error)}\n--- postgres.log ---\n${log}`, { cause: error });
+        const portTaken = /could not bind|Address already in use/i.test((error as Error).message);
+        if (!portTaken || attempt >= START_ATTEMPTS) throw error;
       }
     }
-    // Registered after tempDir's own hook, so at exit the server stops before its directory goes.
-    forgetExitHook = onProcessExit(() => {
-      const [cmd, ...args] = asRoot
-        ? ['runuser', '-u', USER, '--', join(bin, 'pg_ctl')]
-        : [join(bin, 'pg_ctl')];
-      spawnSync(cmd, [...args, '-D', dataDir, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
-    });
+    const port = server.port;
 
     const createDatabase = async (name: string): Promise<string> => {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new RangeError(`invalid database name ${name}`);
@@ -110,6 +109,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     };
     const url = await createDatabase(database);
 
+    const running = server;
     let stopped: Promise<void> | undefined;
     return {
       url,
@@ -120,23 +120,78 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       dataDir,
       createDatabase,
       stop() {
-        stopped ??= stopNow()
-          .then(
-            () => undefined,
-            () => undefined, // already down: nothing left to stop
-          )
-          .then(() => {
-            forgetExitHook?.();
-            return dir.remove();
-          });
+        stopped ??= running.stop().finally(() => dir.remove());
         return stopped;
       },
     };
   } catch (error) {
-    await stopNow().catch(() => undefined);
-    forgetExitHook?.();
+    await server?.stop();
     await dir.remove();
     throw error;
+  }
+}
+
+/** The postmaster as a child process: started when it says it is ready, stopped when it has exited. */
+class ServerChild {
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    this.exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+  }
+
+  static start(
+    program: string,
+    args: string[],
+    spawnOptions: { cwd: string; uid?: number; gid?: number },
+    port: number,
+  ): Promise<ServerChild> {
+    // SIGQUIT is postgres's immediate shutdown: it also ends the backends, which SIGKILL would orphan.
+    const tied = tiedToParent(program, args, 'QUIT');
+    const child = spawn(tied.command, tied.args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new ServerChild(child, port);
+    const log: string[] = [];
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (reason: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        // Reject only once it is gone, so a retry on another port never races it.
+        void server.stop().then(() => reject(new Error(`postgres did not start: ${reason}\n${log.join('\n')}`)));
+      };
+      const timer = setTimeout(() => fail(`not ready within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+      // Both pipes are drained for the server's whole life, or it would block once one is full.
+      for (const stream of [child.stdout!, child.stderr!]) {
+        createInterface({ input: stream }).on('line', (line) => {
+          log.push(line);
+          if (log.length > LOG_TAIL_LINES) log.shift();
+          if (!settled && READY_LINE.test(line)) {
+            settled = true;
+            clearTimeout(timer);
+            resolve(server);
+          }
+        });
+      }
+      child.once('error', (error) => fail(error.message));
+      child.once('exit', (code, signal) => setImmediate(() => fail(`exited (code ${code}, signal ${signal})`)));
+    });
+  }
+
+  /** Immediate shutdown; SIGKILL if it has not exited within STOP_TIMEOUT_MS. Idempotent. */
+  async stop(): Promise<void> {
+    this.child.kill('SIGQUIT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -152,7 +207,7 @@ export async function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): 
     .filter((version) => /^\d+(\.\d+)?$/.test(version))
     .sort((a, b) => Number(b) - Number(a))
     .map((version) => join(PG_ROOT, version, 'bin'))
-    .filter((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')));
+    .filter((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
   if (bins.length === 0) throw new PostgresNotInstalledError(`no initdb under ${PG_ROOT}/*/bin`);
   return bins[0];
 }

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onProcessExit } from './exit-cleanup';
 
 export interface TempDir {
   path: string;
@@ -10,27 +9,28 @@ export interface TempDir {
   remove(): Promise<void>;
 }
 
-/**
- * A fresh, empty directory under the OS temp dir, named `tessera-<prefix>-XXXXXX`. It is removed by
- * remove(), or at process exit if nobody called it.
+/*
+ * No exit hook removes forgotten directories: Jest gives tests a copy of `process` that never
+ * emits 'exit', so such a hook would never run where these harnesses are used. Call remove() in
+ * afterAll (or a finally); every start* harness removes its own directory in stop().
  */
+
+/** A fresh, empty directory under the OS temp dir, named `tessera-<prefix>-XXXXXX`. */
 export async function tempDir(prefix: string): Promise<TempDir> {
-  const path = await mkdtemp(join(tmpdir(), `tessera-${sanitize(prefix)}-`));
-  return track(path);
+  return handle(await mkdtemp(join(tmpdir(), `tessera-${sanitize(prefix)}-`)));
 }
 
-/** Synchronous variant, for the rare place that cannot await (a Jest config, a module top level). */
+/** Synchronous variant, for the rare place that cannot await (a module top level). */
 export function tempDirSync(prefix: string): TempDir {
-  return track(mkdtempSync(join(tmpdir(), `tessera-${sanitize(prefix)}-`)));
+  return handle(mkdtempSync(join(tmpdir(), `tessera-${sanitize(prefix)}-`)));
 }
 
-function track(path: string): TempDir {
-  const forget = onProcessExit(() => rmSync(path, { recursive: true, force: true }));
+function handle(path: string): TempDir {
   let removed: Promise<void> | undefined;
   return {
     path,
     remove() {
-      removed ??= rm(path, { recursive: true, force: true, maxRetries: 3 }).then(forget);
+      removed ??= rm(path, { recursive: true, force: true, maxRetries: 3 });
       return removed;
     },
   };

@@ -7,3 +7,4 @@ export {
   type NatsServerExit,
   type NatsServerProcessOptions,
 } from './nats-server.process';
+export { tiedToParent, type TiedCommand } from './parent-death';

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { freePort } from '@tessera/storage';
 import { resolveNatsServerBinary } from './nats-server.binary';
+import { tiedToParent } from './parent-death';
 
 export interface NatsServerProcessOptions {
   /** JetStream store directory (`-sd`), e.g. `.tessera/nats`; created if missing. */
@@ -39,8 +40,8 @@ const PORT_IN_USE = /address already in use/;
 // A port from freePort() can be taken by someone else before nats-server binds it.
 const PORT_ATTEMPTS = 3;
 
-// Children still running when this process exits are killed, so that a crashed test run or
-// `tessera up` does not leave servers holding ports and store directories.
+// Children still running when this process exits normally are killed here; the parent-death signal
+// (parent-death.ts) covers the abnormal ends, and this covers systems without it.
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
 function track(child: ChildProcess): void {
@@ -149,7 +150,9 @@ export class NatsServerProcess {
     const args = ['-js', '-a', this.host, '-p', String(this.port), '-sd', this.options.storeDir];
     args.push(...(this.options.extraArgs ?? []));
     this.log.length = 0;
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // SIGTERM on parent death: JetStream still gets to flush its state.
+    const tied = tiedToParent(binary, args, 'TERM');
+    const child = spawn(tied.command, tied.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     track(child);
     this.child = child;
     this.exited = new Promise((resolve) => {
