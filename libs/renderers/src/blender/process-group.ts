@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /*
@@ -148,6 +149,30 @@ export class OutputTail {
 export function tiedToParent(command: string, args: string[]): { command: string; args: string[] } {
   const setpriv = findSetpriv();
   return setpriv ? { command: setpriv, args: ['--pdeathsig', 'KILL', '--', command, ...args] } : { command, args };
+}
+
+/**
+ * The absolute path of an executable: `name` itself when it is a path, else the first match on PATH.
+ * Null when there is none, which for a renderer means "not installed here", never an error.
+ */
+export function findExecutable(name: string, path = process.env.PATH ?? ''): string | null {
+  if (name.includes('/')) {
+    const absolute = isAbsolute(name) ? name : join(process.cwd(), name);
+    return isExecutable(absolute) ? absolute : null;
+  }
+  for (const dir of path.split(delimiter)) {
+    if (dir && isExecutable(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 let setprivPath: string | null | undefined;

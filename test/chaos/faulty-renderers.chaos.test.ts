@@ -1,0 +1,96 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import sharp from 'sharp';
+import { JobBlocklistEntity } from '@tessera/persistence';
+import { BuiltinRenderer, RendererRegistry, type RenderedTile, type Renderer, type RenderTileRequest } from '@tessera/renderers';
+import { tempDir, type TempDir } from '@tessera/testing';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { startTestFarm, type TestFarm } from '../e2e/farm.harness';
+import { expectIntactJob, openFarmDatabase, referenceHashes, submitChaosJob, waitFor } from './chaos.harness';
+
+jest.setTimeout(300_000);
+
+/** The real builtin renderer with one fault added: what a broken install, driver or machine looks like. */
+class FaultyRenderer implements Renderer {
+  readonly name = 'builtin' as const;
+  private readonly inner = new BuiltinRenderer();
+
+  constructor(private readonly fault: 'crash' | 'hang' | 'wrong-size') {}
+
+  version(): Promise<string> {
+    return this.inner.version();
+  }
+
+  inspect(path: string) {
+    return this.inner.inspect(path);
+  }
+
+  async renderTile(request: RenderTileRequest): Promise<RenderedTile> {
+    if (this.fault === 'crash') throw new Error('renderer exited with signal SIGSEGV');
+    if (this.fault === 'hang') {
+      await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
+    }
+    const tile = await this.inner.renderTile(request);
+    const png = await sharp(tile.png).extract({ left: 0, top: 0, width: Math.max(1, request.region.width - 1), height: request.region.height }).png().toBuffer();
+    return { ...tile, png };
+  }
+}
+
+describe('chaos: renderers that crash, hang or write the wrong size', () => {
+  let t: TestFarm | undefined;
+  let cache: TempDir | undefined;
+
+  beforeAll(async () => {
+    await referenceHashes();
+    t = await startTestFarm({ workers: 2, env: { ...process.env, RETRY_ELSEWHERE_MS: '60000' } });
+    cache = await tempDir('faulty-worker');
+  }, 300_000);
+
+  afterAll(async () => {
+    await t?.stop();
+    await cache?.remove();
+  });
+
+  /** A real worker (the worker app's own module) in this process, with a faulty renderer. */
+  async function startFaultyWorker(fault: 'crash' | 'hang' | 'wrong-size'): Promise<TestingModule> {
+    const natsUrl = (t as TestFarm).farm.config?.natsUrl as string;
+    const module = await Test.createTestingModule({
+      imports: [
+        WorkerModule.forRoot({
+          natsUrl, workerId: `faulty-${fault}`, name: `faulty ${fault}`, slots: 1, cacheDir: (cache as TempDir).path,
+          drainTimeoutMs: 100, tileTimeoutMs: 1500, idlePollMs: 100, requestTimeoutMs: 5000,
+        }),
+      ],
+    })
+      .overrideProvider(RendererRegistry)
+      .useValue(new RendererRegistry([new FaultyRenderer(fault)]))
+      .compile();
+    module.useLogger(false);
+    await module.init();
+    return module;
+  }
+
+  it.each(['crash', 'hang', 'wrong-size'] as const)('a worker whose renderer fails (%s) is blocklisted; its tiles are retried elsewhere; the job completes', async (fault) => {
+    const farm = t as TestFarm;
+    const faulty = await startFaultyWorker(fault);
+    const db = await openFarmDatabase(farm);
+    try {
+      const jobId = await submitChaosJob(farm);
+      const listed = await waitFor(
+        () => db.manager.findOneBy(JobBlocklistEntity, { jobId, workerId: `faulty-${fault}` }),
+        (row) => row !== null,
+        120_000,
+        `faulty-${fault} to be blocklisted`,
+      );
+      expect(listed?.reason).toContain('3 failed renders');
+      await expectIntactJob(farm, jobId);
+      const job = await farm.api.job(jobId);
+      const expected = { crash: 'SIGSEGV', hang: 'render timed out', 'wrong-size': 'rejected: output is' }[fault];
+      expect(job.errors.filter((e) => e.workerId === `faulty-${fault}`).map((e) => e.message)).toEqual(
+        expect.arrayContaining([expect.stringContaining(expected)]),
+      );
+    } finally {
+      await db.close();
+      await faulty.close();
+    }
+  });
+});
