@@ -1,4 +1,5 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
+import { backOff } from 'exponential-backoff';
 import { NestFactory } from '@nestjs/core';
 import { COORDINATOR_QUEUE, RESULTS_CONSUMER, streams, subjects, type TesseraConfig } from '@tessera/contracts';
 import { ensureStreams, NATS_CONNECTION, NatsTransport, RethrowRpcErrors, type NatsConnection } from '@tessera/messaging';
@@ -14,7 +15,16 @@ export async function startCoordinator(config: TesseraConfig): Promise<INestAppl
   const app = await NestFactory.create(CoordinatorModule.forRoot(config), { logger: ['log', 'warn', 'error'], abortOnError: false });
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   // Results may stay unacked while a tile is checked and stored; well under a lease, well over a check.
-  await ensureStreams(nc, { replicas: config.natsReplicas, resultAckWaitMs: 60_000 });
+  // A JetStream cluster that is just starting has no meta leader yet: keep trying for a while.
+  await backOff(() => ensureStreams(nc, { replicas: config.natsReplicas, resultAckWaitMs: 60_000 }), {
+    numOfAttempts: 15,
+    startingDelay: 500,
+    maxDelay: 5000,
+    retry: (error: Error) => {
+      Logger.warn(`JetStream not ready (${error.message}); retrying`, 'Coordinator');
+      return true;
+    },
+  });
   // Inherited by the transport below (inheritAppConfig); the coordinator serves no HTTP routes.
   app.useGlobalFilters(new RethrowRpcErrors());
   app.connectMicroservice(
