@@ -4,7 +4,8 @@
 
 A floor, three objects, a sun and an area light, and a camera that orbits the objects over frames 1-24
 while tracking them. 640x360, Cycles on CPU at 16 samples, denoising and adaptive sampling off (the
-settings a farm needs for reproducible tiles; Tessera's worker forces them anyway). Everything is built
+settings a farm needs for reproducible tiles; Tessera's worker forces them anyway), dither off so that
+Blender's own full-frame render of a frame equals the stitched tiles bit for bit. Everything is built
 from primitives and node defaults, so the file depends on nothing outside itself.
 """
 import math
@@ -54,11 +55,11 @@ def build_scene():
     add(bpy.context.object, material("Blue", (0.1, 0.25, 0.75), roughness=0.3), smooth=True).name = "Cylinder"
 
     bpy.ops.object.light_add(type="SUN", location=(4, -3, 8), rotation=(math.radians(40), math.radians(10), math.radians(30)))
-    bpy.context.object.data.energy = 3.0
+    bpy.context.object.data.energy = 2.5
     bpy.context.object.data.angle = math.radians(3)
     bpy.ops.object.light_add(type="AREA", location=(-3, -3, 4))
     area = bpy.context.object
-    area.data.energy = 300.0
+    area.data.energy = 150.0
     area.data.size = 2.0
     aim(area, (0, 0, 0.5))
 
@@ -111,6 +112,9 @@ def configure(scene):
     scene.cycles.seed = 0
     scene.cycles.max_bounces = 6
     scene.view_settings.view_transform = "Standard"
+    # Dither noise follows a pixel's position in the output buffer, so a dithered tile differs from the
+    # same pixels of a full frame by 1-2/255. Off, a tile is bit-identical to them (Tessera forces it off).
+    scene.render.dither_intensity = 0.0
     for layer in scene.view_layers:
         layer.cycles.use_denoising = False
 

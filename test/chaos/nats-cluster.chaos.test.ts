@@ -12,7 +12,7 @@ describe('chaos: a 3-server NATS cluster loses the server everyone is connected 
     await referenceHashes();
     cluster = await startNatsCluster(3);
     // Everyone is given the first server only; the others are learned from the cluster, as clients do.
-    t = await startTestFarm({ workers: 2, env: { ...process.env, NATS_URL: cluster.servers[0].url, NATS_REPLICAS: '3' } });
+    t = await startTestFarm({ workers: 2, env: { ...process.env, NATS_URL: cluster.servers[0].url } });
   }, 300_000);
 
   afterAll(async () => {
@@ -26,5 +26,7 @@ describe('chaos: a 3-server NATS cluster loses the server everyone is connected 
     await waitFor(() => farm.api.job(jobId), (j) => j.tiles.accepted >= 4, 120_000, 'some accepted tiles');
     await (cluster as NatsCluster).servers[0].kill();
     await expectIntactJob(farm, jobId);
+    // The coordinator saw a cluster of three and gave its streams three replicas.
+    expect(farm.farm.coordinators[0].tail(2000)).toMatch(/JetStream streams with 3 replica/);
   });
 });

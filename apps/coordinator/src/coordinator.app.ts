@@ -16,7 +16,8 @@ export async function startCoordinator(config: TesseraConfig): Promise<INestAppl
   const nc = app.get<NatsConnection>(NATS_CONNECTION);
   // Results may stay unacked while a tile is checked and stored; well under a lease, well over a check.
   // A JetStream cluster that is just starting has no meta leader yet: keep trying for a while.
-  await backOff(() => ensureStreams(nc, { replicas: config.natsReplicas, resultAckWaitMs: 60_000 }), {
+  const replicas = config.natsReplicas ?? defaultReplicas(nc);
+  await backOff(() => ensureStreams(nc, { replicas, resultAckWaitMs: 60_000 }), {
     numOfAttempts: 15,
     startingDelay: 500,
     maxDelay: 5000,
@@ -26,6 +27,7 @@ export async function startCoordinator(config: TesseraConfig): Promise<INestAppl
     },
   });
   // Inherited by the transport below (inheritAppConfig); the coordinator serves no HTTP routes.
+  Logger.log(`JetStream streams with ${replicas} replica(s)`, 'Coordinator');
   app.useGlobalFilters(new RethrowRpcErrors());
   app.connectMicroservice(
     {
@@ -41,4 +43,13 @@ export async function startCoordinator(config: TesseraConfig): Promise<INestAppl
   await app.startAllMicroservices();
   await app.init();
   return app;
+}
+
+/**
+ * Results must survive the loss of a server: on a cluster of 3 or more, streams keep 3 replicas. The server
+ * lists the client URLs of the cluster's members in its INFO; a single server lists none (or itself).
+ */
+function defaultReplicas(nc: NatsConnection): number {
+  const members = new Set(nc.info?.connect_urls ?? []).size;
+  return members >= 3 ? 3 : 1;
 }

@@ -10,8 +10,8 @@ export interface TesseraConfig {
   /** Directory of the embedded services' data (`.tessera/`). */
   home: string;
   natsUrl: string;
-  /** JetStream replicas for Tessera's streams: 1 on one server, 3 on a cluster. */
-  natsReplicas: number;
+  /** JetStream replicas for Tessera's streams; undefined: 3 on a cluster of 3 or more servers, else 1. */
+  natsReplicas: number | undefined;
   /** postgres://... for PostgreSQL; undefined for the embedded SQLite file under `home`. */
   databaseUrl: string | undefined;
   s3: {
@@ -45,7 +45,7 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const envSchema = z.object({
   TESSERA_HOME: z.string().min(1).default('.tessera'),
   NATS_URL: z.string().regex(/^(nats|tls):\/\/[^,\s]+(,\s*(nats|tls):\/\/[^,\s]+)*$/, 'must be nats://host:port[,nats://...]').optional(),
-  NATS_REPLICAS: int(1, 5).default(1),
+  NATS_REPLICAS: int(1, 5).optional(),
   DATABASE_URL: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must be postgres://... or sqlite:<path>').optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),

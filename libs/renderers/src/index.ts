@@ -17,3 +17,10 @@ export {
   type SceneSky,
   type Vec3,
 } from './builtin/scene.schema';
+export { detectSceneKind, sceneKindOf, describeSceneKind, isBlendKind, type SceneKind } from './archive/scene-kind';
+export { extractZip, DEFAULT_ZIP_LIMITS, type ZipLimits, type ExtractOptions } from './archive/zip-extract';
+export { SceneWorkspace, findMainFile, type PreparedScene, type SceneFormat } from './archive/scene-workspace';
+export { BlenderRenderer, type BlenderRendererOptions, type BlenderDevice } from './blender/blender.renderer';
+export { blenderBorder, regionOfBorder, type BlenderBorder } from './blender/blender-border';
+export { ensureBlenderExample, BLENDER_EXAMPLE_BUILD_DIR, BLENDER_EXAMPLE_FILE } from './blender/blender-example';
+export { Sandbox } from './blender/sandbox';
