@@ -1,6 +1,6 @@
 // Tessera's POV-Ray example: three objects on a checkered floor, lit by two lights, seen by a camera that
-// orbits them as the clock runs from 0 to 1. Render frames with +KFI1 +KFF24 (clock 0..1 over 24 frames).
-// Deterministic on purpose: no jitter, no radiosity, no media; antialiasing is set by the renderer (+A0.3 -J).
+// orbits them as the clock runs from 0 to 1 over frames 1-24 (orbit.ini; by hand: +KFI1 +KFF24 +W640 +H360).
+// Deterministic on purpose: no radiosity, no media, nothing random; Tessera sets antialiasing (-J, no jitter).
 #version 3.7;
 
 global_settings { assumed_gamma 1.0 max_trace_level 6 }

@@ -6,8 +6,9 @@ import { StitchService } from './stitch.service';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 
 /**
- * The periodic safety net: leases whose worker went quiet go back to pending, and frames whose tiles are all
- * accepted but that were never stitched (a coordinator died mid-stitch, or storage failed) are stitched.
+ * The periodic safety net: leases whose worker went quiet go back to pending, stragglers near the end of a job
+ * get a backup lease, and frames whose tiles are all accepted but that were never stitched (a coordinator died
+ * mid-stitch, or storage failed) are stitched.
  */
 @Injectable()
 export class SweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,7 +33,10 @@ export class SweeperService implements OnApplicationBootstrap, OnApplicationShut
   async sweep(): Promise<void> {
     const now = this.clock.now();
     const requeued = await this.leases.expire(now);
-    if (requeued > 0) this.logger.warn(`${requeued} lease(s) expired; their tiles are pending again`);
+    if (requeued > 0) this.logger.warn(`${requeued} lease(s) expired; their tiles are pending again or with their backup`);
+    const { stragglerFactor: factor, stragglerMinMs: minMs } = this.config.scheduling;
+    const stragglers = await this.leases.requestBackups(now, { factor, minMs, minSamples: 3 });
+    if (stragglers > 0) this.logger.log(`${stragglers} straggling tile(s) will get a backup lease`);
     for (const frame of await this.frames.awaitingStitch(now - this.config.scheduling.stitchStaleMs)) {
       await this.stitcher.stitch(frame.id).catch((error: Error) => this.logger.error(`stitching frame ${frame.id} failed: ${error.message}`));
     }

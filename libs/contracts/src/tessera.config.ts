@@ -35,6 +35,10 @@ export interface TesseraConfig {
     blocklistAfterFailures: number;
     /** A tile a worker failed goes to other workers for this long before that worker may take it again. */
     retryElsewhereMs: number;
+    /** Near the end of a job, a lease running this many times the median render time gets a backup copy... */
+    stragglerFactor: number;
+    /** ...once it has run at least this long. */
+    stragglerMinMs: number;
   };
 }
 
@@ -65,6 +69,8 @@ const envSchema = z.object({
   PRESIGN_TTL_SECONDS: int(60, 7 * 24 * 3600).default(3600),
   BLOCKLIST_AFTER_FAILURES: int(1, 1000).default(3),
   RETRY_ELSEWHERE_MS: int(0, 24 * 3600_000).default(30_000),
+  STRAGGLER_FACTOR: z.coerce.number().min(1.5).max(100).default(3),
+  STRAGGLER_MIN_MS: int(0, 24 * 3600_000).default(30_000),
 });
 
 export type TesseraEnv = z.input<typeof envSchema>;
@@ -116,6 +122,8 @@ export function loadConfig(
       presignTtlSeconds: e.PRESIGN_TTL_SECONDS,
       blocklistAfterFailures: e.BLOCKLIST_AFTER_FAILURES,
       retryElsewhereMs: e.RETRY_ELSEWHERE_MS,
+      stragglerFactor: e.STRAGGLER_FACTOR,
+      stragglerMinMs: e.STRAGGLER_MIN_MS,
     },
   };
 }

@@ -24,3 +24,7 @@ export { BlenderRenderer, type BlenderRendererOptions, type BlenderDevice } from
 export { blenderBorder, regionOfBorder, type BlenderBorder } from './blender/blender-border';
 export { ensureBlenderExample, BLENDER_EXAMPLE_BUILD_DIR, BLENDER_EXAMPLE_FILE } from './blender/blender-example';
 export { Sandbox } from './blender/sandbox';
+export { buildZip, type ZipEntrySpec } from './archive/zip-writer';
+export { PovrayRenderer, type PovrayRendererOptions } from './povray/povray.renderer';
+export { ensurePovrayExample, POVRAY_EXAMPLE_BUILD_DIR, POVRAY_EXAMPLE_FILE } from './povray/povray-example';
+export { POVRAY_BLOCK_SIZE, POVRAY_DEFAULT_SAMPLES } from './povray/povray-scene';

@@ -224,6 +224,64 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
     expect((await leases.grant(grantFor('healthy', 5, 2000))).map((g) => g.job.id)).toEqual(Array(4).fill(job.id));
   });
 
+  describe('stragglers', () => {
+    const policy = { factor: 3, minMs: 0, minSamples: 3 };
+
+    /** Four tiles; three finish in 1 s each, the fourth stays with `slow`. Returns the slow lease. */
+    async function nearlyDoneJob() {
+      const { job } = await jobs.insertPlanned(plannedJob({ cols: 4, rows: 1 }));
+      const [slow] = await leases.grant(grantFor('slow', 1, 1000));
+      const fast = await leases.grant(grantFor('fast', 3, 1000));
+      for (const g of fast) await outcomes.accept(g.attempt.id, facts, 2000);
+      return { job, slow };
+    }
+
+    it('no backup while tiles are still pending', async () => {
+      await jobs.insertPlanned(plannedJob({ cols: 4, rows: 1 }));
+      const granted = await leases.grant(grantFor('w', 3, 1000));
+      for (const g of granted.slice(0, 2)) await outcomes.accept(g.attempt.id, facts, 2000);
+      expect(await leases.requestBackups(60_000, policy)).toBe(0);
+    });
+
+    it('a lease far slower than the median gets a backup on another worker; the first result wins', async () => {
+      const { slow } = await nearlyDoneJob();
+      expect(await leases.requestBackups(3500, policy)).toBe(0);
+      expect(await leases.requestBackups(4500, policy)).toBe(1);
+      expect(await leases.grant(grantFor('slow', 1, 4600))).toEqual([]);
+      const [backup] = await leases.grant(grantFor('idle', 1, 4600));
+      expect(backup).toMatchObject({ backup: true, tile: expect.objectContaining({ id: slow.tile.id }) });
+      expect((await leases.renew('idle', [backup.attempt.id], 5000, TTL)).renewed).toHaveLength(1);
+      expect((await leases.renew('slow', [slow.attempt.id], 5000, TTL)).renewed).toHaveLength(1);
+      const won = await outcomes.accept(backup.attempt.id, facts, 6000);
+      expect(won).toMatchObject({ accepted: true, frameComplete: true });
+      expect((await leases.renew('slow', [slow.attempt.id], 6100, TTL)).abort).toEqual([slow.attempt.id]);
+      expect(await outcomes.accept(slow.attempt.id, facts, 6200)).toEqual({ accepted: false, reason: `lease ${slow.attempt.id} is aborted` });
+      const tile = await db.manager.findOneByOrFail(TileEntity, { id: slow.tile.id });
+      expect(tile).toMatchObject({ state: 'accepted', leaseId: backup.attempt.id, backupLeaseId: null });
+    });
+
+    it('when the straggler\'s own lease expires, its backup carries the tile on', async () => {
+      const { slow } = await nearlyDoneJob();
+      await leases.requestBackups(4500, policy);
+      const [backup] = await leases.grant(grantFor('idle', 1, 4600));
+      await leases.renew('idle', [backup.attempt.id], 1000 + TTL, TTL);
+      expect(await leases.expire(1000 + TTL + 1)).toBe(1);
+      const tile = await db.manager.findOneByOrFail(TileEntity, { id: slow.tile.id });
+      expect(tile).toMatchObject({ state: 'leased', leaseId: backup.attempt.id, backupLeaseId: null });
+      expect((await outcomes.accept(backup.attempt.id, facts, 1000 + TTL + 2)).accepted).toBe(true);
+    });
+
+    it('a failed backup leaves the tile with its first lease', async () => {
+      const { slow } = await nearlyDoneJob();
+      await leases.requestBackups(4500, policy);
+      const [backup] = await leases.grant(grantFor('idle', 1, 4600));
+      expect(await outcomes.fail(backup.attempt.id, 'crashed', 4700)).toMatchObject({ retried: true, jobFailed: false });
+      const tile = await db.manager.findOneByOrFail(TileEntity, { id: slow.tile.id });
+      expect(tile).toMatchObject({ state: 'leased', leaseId: slow.attempt.id, backupLeaseId: null });
+      expect((await outcomes.accept(slow.attempt.id, facts, 4800)).accepted).toBe(true);
+    });
+  });
+
   it('a worker that registers again gets back none of the leases it held before', async () => {
     await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1 }));
     const held = await leases.grant(grantFor('restarted', 2));
@@ -239,7 +297,7 @@ describe('migrations on PostgreSQL', () => {
       const url = await postgres.createDatabase('concurrent_migrations');
       const handles = await Promise.all(Array.from({ length: 4 }, () => Database.open({ kind: 'postgres', url })));
       const rows: Array<{ name: string }> = await handles[0].manager.query('SELECT name FROM migrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000']);
+      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000', 'BackupLeases1764172800000']);
       await Promise.all(handles.map((h) => h.close()));
     } finally {
       await postgres.stop();

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { planTiles } from '@tessera/domain';
 import { compareImages, decodePng, pixelHash, stitch } from '@tessera/imaging';
-import { BlenderRenderer, detectSceneKind, ensureBlenderExample, SceneError, type RenderTileRequest } from '@tessera/renderers';
-import { buildZip } from '../../../libs/renderers/src/archive/zip-writer.helper';
+import { BlenderRenderer, buildZip, detectSceneKind, ensureBlenderExample, SceneError, type RenderTileRequest } from '@tessera/renderers';
+
 import { buildMissingTextureBlend, describeWithBinary, runBlenderPython, tileRequest } from './renderers.fixture';
 
 const run = promisify(execFile);
@@ -21,8 +21,8 @@ describeWithBinary('blender', BlenderRenderer.name, () => {
   beforeAll(async () => {
     example = await ensureBlenderExample();
     dir = mkdtempSync(join(tmpdir(), 'tessera-blender-test-'));
-    warm = new BlenderRenderer('blender', { mode: 'warm' });
-    cold = new BlenderRenderer('blender', { mode: 'cold' });
+    warm = new BlenderRenderer({ mode: 'warm' });
+    cold = new BlenderRenderer({ mode: 'cold' });
   }, 120_000);
   afterAll(async () => {
     await warm?.close();
@@ -85,7 +85,8 @@ bpy.ops.wm.save_as_mainfile(filepath=sys.argv[-1])`,
     it('reads a zip holding the .blend with its textures, and refuses one that climbs out', async () => {
       const blend = join(dir, 'missing-texture.blend');
       const zipped = join(dir, 'scene.zip');
-      writeFileSync(zipped, buildZip([{ name: 'shot/scene.blend', data: readFileSync(blend) }, { name: 'shot/textures/missing.png', data: readFileSync(join(__dirname, '../../../docs/../examples/blender/make-example.py')) }]));
+      // The texture only has to exist for inspect to find it.
+      writeFileSync(zipped, buildZip([{ name: 'shot/scene.blend', data: readFileSync(blend) }, { name: 'shot/textures/missing.png', data: 'png' }]));
       const info = await warm.inspect(zipped);
       expect(info.missingFiles).toEqual(['/nonexistent/tessera/outside.png']);
       expect(info.notes).toContain('zip with 2 file(s), scene "shot/scene.blend"');

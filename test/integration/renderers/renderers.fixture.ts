@@ -92,7 +92,8 @@ for name, path in (("missing", "//textures/missing.png"), ("outside", outside)):
     node.image = image
 mat.node_tree.links.new(nodes[-1].outputs["Color"], nodes["Principled BSDF"].inputs["Base Color"])
 bpy.data.objects["Cube"].data.materials.append(mat)
-bpy.ops.wm.save_as_mainfile(filepath=out)
+# relative_remap off: keep the absolute path as an artist's file on another machine would have it.
+bpy.ops.wm.save_as_mainfile(filepath=out, relative_remap=False)
 `,
     [outsidePath, out],
   );
@@ -121,4 +122,38 @@ export async function eventually(check: () => boolean, ms: number): Promise<bool
     if (Date.now() > until) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Builds a .blend whose cube glows with the colour of the image at `imagePath`, an absolute path outside
+ * the scene: a render that shows that colour has read a file of the worker's.
+ */
+export async function buildImageProbeBlend(out: string, imagePath: string): Promise<void> {
+  await runBlenderPython(
+    `
+import bpy, sys
+image_path, out = sys.argv[sys.argv.index("--") + 1:]
+scene = bpy.context.scene
+scene.render.engine = "CYCLES"
+scene.view_settings.view_transform = "Standard"
+mat = bpy.data.materials.new("Probe")
+mat.use_nodes = True
+nodes, links = mat.node_tree.nodes, mat.node_tree.links
+nodes.remove(nodes["Principled BSDF"])
+image = nodes.new("ShaderNodeTexImage")
+image.image = bpy.data.images.load(image_path)
+emission = nodes.new("ShaderNodeEmission")
+links.new(image.outputs["Color"], emission.inputs["Color"])
+links.new(emission.outputs["Emission"], nodes["Material Output"].inputs["Surface"])
+cube = bpy.data.objects["Cube"].data
+cube.materials.clear()
+cube.materials.append(mat)
+scene.cycles.samples = 2
+scene.cycles.use_denoising = False
+scene.render.resolution_x, scene.render.resolution_y = 64, 36
+scene.render.dither_intensity = 0
+bpy.ops.wm.save_as_mainfile(filepath=out, relative_remap=False)
+`,
+    [imagePath, out],
+  );
 }

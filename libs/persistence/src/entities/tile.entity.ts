@@ -67,4 +67,14 @@ export class TileEntity {
 
   @Column('bigint', { transformer: epochMs, nullable: true })
   lastFailedAt: number | null;
+
+  /**
+   * A straggler (a lease running far longer than its siblings near the end of a job) gets a second, backup
+   * lease on another worker; the first valid result wins and the other lease is aborted.
+   */
+  @Column('varchar', { length: 36, nullable: true })
+  backupLeaseId: string | null;
+
+  @Column('bigint', { transformer: epochMs, nullable: true })
+  backupRequestedAt: number | null;
 }

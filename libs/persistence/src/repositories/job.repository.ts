@@ -30,7 +30,7 @@ export function planRows(job: JobEntity, regions: readonly Region[]): PlannedJob
       tiles.push(Object.assign(new TileEntity(), {
         id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, state: 'pending' as const,
         attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null, outputKey: null, pixelSha256: null,
-        error: null, lastFailedWorkerId: null, lastFailedAt: null,
+        error: null, lastFailedWorkerId: null, lastFailedAt: null, backupLeaseId: null, backupRequestedAt: null,
       })),
     );
   }

@@ -2,6 +2,7 @@ import { EntityManager, In } from 'typeorm';
 import { attemptTransition, frameTransition, jobTransition, tileTransition } from '@tessera/domain';
 import { Database } from '../database';
 import { AttemptEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity } from '../entities';
+import { closeAttempt, handOver, tileOfLease } from './lease-handover';
 
 export interface AttemptContext {
   attempt: AttemptEntity;
@@ -45,23 +46,25 @@ export class TileOutcomeRepository {
       if (!attempt || attempt.state !== 'active') {
         return { accepted: false, reason: `lease ${leaseId} is ${attempt ? attempt.state : 'unknown'}` };
       }
+      const tile = await tileOfLease(manager, attempt);
+      if (!tile) return { accepted: false, reason: `lease ${leaseId} is no longer the tile's lease` };
+      // The first valid result wins; the other lease of a straggler (primary or backup) is aborted.
+      const loser = tile.leaseId === leaseId ? tile.backupLeaseId : tile.leaseId;
       const tileMoved = await manager.update(
         TileEntity,
-        { id: attempt.tileId, state: 'leased', leaseId },
+        { id: tile.id, state: 'leased', leaseId: tile.leaseId as string },
         {
           state: tileTransition('leased', { type: 'accept' }),
+          leaseId,
+          backupLeaseId: null,
           leaseExpiresAt: null,
           outputKey: attempt.outputKey,
           pixelSha256: facts.pixelSha256,
         },
       );
       if (tileMoved.affected !== 1) return { accepted: false, reason: `lease ${leaseId} is no longer the tile's lease` };
-      await manager.update(
-        AttemptEntity,
-        { id: leaseId, state: 'active' },
-        { state: attemptTransition('active', 'succeed'), finishedAt: now, ...facts },
-      );
-      const tile = await manager.findOneByOrFail(TileEntity, { id: attempt.tileId });
+      await closeAttempt(manager, leaseId, 'succeed', now, facts);
+      if (loser) await closeAttempt(manager, loser, 'abort', now, { error: `the other lease of this tile (${leaseId}) finished first` });
       await manager.increment(FrameEntity, { id: tile.frameId }, 'tilesAccepted', 1);
       const frame = await manager.findOneByOrFail(FrameEntity, { id: tile.frameId });
       return { accepted: true, frame, frameComplete: frame.tilesAccepted === frame.tilesTotal };
@@ -77,25 +80,20 @@ export class TileOutcomeRepository {
     return this.db.transaction(async (manager) => {
       const none: FailOutcome = { retried: false, jobFailed: false, abort: [], blocklisted: false };
       const attempt = await manager.findOneBy(AttemptEntity, { id: leaseId });
-      if (!attempt || attempt.state !== 'active') return none;
-      await manager.update(
-        AttemptEntity,
-        { id: leaseId, state: 'active' },
-        { state: attemptTransition('active', 'fail'), finishedAt: now, error },
-      );
-      const tile = await manager.findOneBy(TileEntity, { id: attempt.tileId, state: 'leased', leaseId });
-      if (!tile) return none;
+      if (!attempt || !(await closeAttempt(manager, leaseId, 'fail', now, { error }))) return none;
+      const blocklisted = await blocklistIfDue(manager, attempt, blocklistAfter, now);
+      const tile = await tileOfLease(manager, attempt);
+      if (!tile) return { ...none, blocklisted };
       const job = await manager.findOneByOrFail(JobEntity, { id: tile.jobId });
       const failures = tile.failures + 1;
       const retriesLeft = failures < job.maxAttempts;
       const next = tileTransition('leased', { type: 'fail', retriesLeft });
-      await manager.update(
-        TileEntity,
-        { id: tile.id, state: 'leased', leaseId },
-        { state: next, failures, error, leaseId: null, leaseExpiresAt: null, lastFailedWorkerId: attempt.workerId, lastFailedAt: now },
-      );
-      const blocklisted = await blocklistIfDue(manager, attempt, blocklistAfter, now);
-      if (next === 'pending') return { retried: true, jobFailed: false, abort: [], blocklisted };
+      const handover = await handOver(manager, tile, leaseId, {
+        state: next,
+        extra: { failures, error, lastFailedWorkerId: attempt.workerId, lastFailedAt: now },
+      });
+      // With the other lease of a straggler still running, the tile is in good hands.
+      if (handover !== 'requeued' || next === 'pending') return { retried: true, jobFailed: false, abort: [], blocklisted };
       const reason = `tile ${tile.index} of frame ${tile.frame} failed ${failures} times; last error: ${error}`;
       const abort = await stopJob(manager, job, 'fail', now, reason);
       return { retried: false, jobFailed: true, abort, blocklisted };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describeSceneKind, sceneKindOf } from './scene-kind';
-import { buildZip } from './zip-writer.helper';
+import { buildZip } from './zip-writer';
 
 /** A .blend's first bytes: `BLENDER`, 64-bit pointers, little-endian, version 3.04, then a block. */
 const BLEND_HEAD = Buffer.concat([Buffer.from('BLENDER-v304REND'), Buffer.alloc(200, 7)]);

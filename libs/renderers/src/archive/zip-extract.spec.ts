@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SceneError } from '../renderer';
 import { findMainFile } from './scene-workspace';
 import { extractZip } from './zip-extract';
-import { buildZip, type ZipEntrySpec } from './zip-writer.helper';
+import { buildZip, type ZipEntrySpec } from './zip-writer';
 
 describe(extractZip.name, () => {
   let dir: string;

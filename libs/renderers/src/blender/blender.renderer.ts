@@ -59,6 +59,8 @@ const MAX_SEED = 2 ** 31 - 1;
 /** Blender (Cycles) behind the Renderer interface; see docs/renderers.md. */
 export class BlenderRenderer implements Renderer {
   readonly name = 'blender' as const;
+  /** The absolute path of the executable. */
+  readonly binary: string;
   /** Why the sandbox is not used, or '' when it is. */
   readonly sandboxNote: string;
   private readonly options: Required<Omit<BlenderRendererOptions, 'workDir' | 'zipLimits' | 'binary'>>;
@@ -69,10 +71,11 @@ export class BlenderRenderer implements Renderer {
   private versionText: Promise<string> | undefined;
   private tiles = 0;
 
-  constructor(
-    readonly binary: string,
-    private readonly settings: BlenderRendererOptions = {},
-  ) {
+  /** Throws when no blender executable is found; `detect` is the variant that returns null instead. */
+  constructor(private readonly settings: BlenderRendererOptions = {}) {
+    const binary = findExecutable(settings.binary ?? 'blender');
+    if (!binary) throw new Error(`blender executable not found: ${settings.binary ?? 'blender'} (apt-get install blender)`);
+    this.binary = binary;
     this.options = {
       mode: settings.mode ?? 'warm',
       tileTimeoutMs: settings.tileTimeoutMs ?? 30 * 60_000,
@@ -100,8 +103,7 @@ export class BlenderRenderer implements Renderer {
 
   /** A Blender adapter when a blender executable is found, else null: a missing binary is not an error. */
   static detect(options: BlenderRendererOptions = {}): BlenderRenderer | null {
-    const binary = findExecutable(options.binary ?? 'blender');
-    return binary ? new BlenderRenderer(binary, options) : null;
+    return findExecutable(options.binary ?? 'blender') ? new BlenderRenderer(options) : null;
   }
 
   get mode(): 'warm' | 'cold' {

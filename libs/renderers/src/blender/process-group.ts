@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { RENDER_LOG_LIMIT, RenderAbortedError, RenderTimeoutError } from '../renderer';
 
 /*
  * Renderer processes (Blender, POV-Ray) run from untrusted scenes, for minutes, and must never outlive
@@ -99,6 +100,33 @@ export class ProcessGroup {
       process.kill(-pid, 'SIGKILL');
     } catch {
       // ESRCH: the group is already gone.
+    }
+  }
+
+  /**
+   * Waits for the process to exit by itself, killing the group when `timeoutMs` pass (RenderTimeoutError)
+   * or `signal` aborts (RenderAbortedError). `what` names the program in those errors.
+   */
+  async finish(what: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<ExitStatus> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const interrupted = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.kill();
+        reject(new RenderTimeoutError(`${what} did not finish within ${options.timeoutMs} ms and was killed`, this.output.since(0, RENDER_LOG_LIMIT)));
+      }, options.timeoutMs);
+      onAbort = () => {
+        this.kill();
+        reject(new RenderAbortedError(`${what} render aborted`));
+      };
+      if (options.signal?.aborted) onAbort();
+      else options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([this.exited, interrupted]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     }
   }
 

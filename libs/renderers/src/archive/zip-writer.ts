@@ -1,6 +1,6 @@
-// A minimal zip writer for tests, not exported from index.ts. Real zip tools refuse to write the hostile
-// archives the extractor must refuse (`../` names, absolute paths, symlinks, headers that lie about sizes),
-// so tests build them byte by byte here.
+// A minimal zip writer: enough to package the examples (ensurePovrayExample) without a zip program, and to
+// let tests build the hostile archives the extractor must refuse (`../` names, absolute paths, symlinks,
+// headers that lie about sizes), which real zip tools refuse to write.
 import { crc32, deflateRawSync } from 'node:zlib';
 
 export interface ZipEntrySpec {
@@ -10,7 +10,7 @@ export interface ZipEntrySpec {
   method?: 'store' | 'deflate';
   /** Unix mode including the file type bits (e.g. 0o120777 for a symlink); default 0o100644 / 0o040755. */
   mode?: number;
-  /** Uncompressed size written into the headers instead of the real one (a lying zip bomb). */
+  /** For tests only: an uncompressed size written into the headers instead of the real one (a lying zip bomb). */
   declaredSize?: number;
 }
 
@@ -19,6 +19,7 @@ const UTF8_NAMES = 0x0800;
 const DOS_TIME = 0;
 const DOS_DATE = (2024 - 1980) << 9 | 1 << 5 | 1;
 
+/** A zip archive holding `entries` in order, all dated 2024-01-01 so that the same input gives the same bytes. */
 export function buildZip(entries: ZipEntrySpec[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];

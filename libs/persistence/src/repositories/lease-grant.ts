@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { IsNull, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { jobTransition, tileTransition } from '@tessera/domain';
+import type { Database } from '../database';
+import { AttemptEntity, JobEntity, TileEntity } from '../entities';
+
+export interface GrantRequest {
+  workerId: string;
+  renderers: string[];
+  max: number;
+  now: number;
+  ttlMs: number;
+  /**
+   * A tile this worker failed is offered to it again only if it failed before this instant: a retry goes to
+   * another worker where one is free, and still happens when this worker is the only one.
+   */
+  retryElsewhereBefore?: number;
+}
+
+export interface GrantedLease {
+  attempt: AttemptEntity;
+  tile: TileEntity;
+  job: JobEntity;
+  /** A second lease of a straggling tile, running beside the first. */
+  backup: boolean;
+}
+
+export function tileOutputKey(jobId: string, tileId: string, attemptId: string): string {
+  // One key per attempt: a late or duplicate upload can never overwrite the output that was accepted.
+  return `jobs/${jobId}/tiles/${tileId}/${attemptId}.png`;
+}
+
+/**
+ * Candidate tiles for a worker: of running or queued jobs it can render, not blocklisted for, and not a tile it
+ * failed recently. Order: higher job priority, older job, then frame and tile order (frames finish early, so
+ * stitched images appear while the rest of the job renders). On PostgreSQL the rows are locked SKIP LOCKED.
+ */
+function candidates(db: Database, manager: EntityManager, request: GrantRequest): SelectQueryBuilder<TileEntity> {
+  const query = manager
+    .createQueryBuilder(TileEntity, 't')
+    .innerJoin(JobEntity, 'j', 'j.id = t.jobId')
+    .where('j.state IN (:...jobStates)', { jobStates: ['queued', 'running'] })
+    .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
+    .andWhere('NOT EXISTS (SELECT 1 FROM job_blocklist b WHERE b."jobId" = j.id AND b."workerId" = :workerId)', { workerId: request.workerId })
+    .andWhere('(t.lastFailedWorkerId IS NULL OR t.lastFailedWorkerId <> :workerId OR t.lastFailedAt < :retryBefore)', {
+      retryBefore: request.retryElsewhereBefore ?? request.now,
+    })
+    .orderBy('j.priority', 'DESC')
+    .addOrderBy('j.createdAt', 'ASC')
+    .addOrderBy('t.frame', 'ASC')
+    .addOrderBy('t.index', 'ASC');
+  return db.kind === 'postgres' ? query.setLock('pessimistic_write', undefined, ['t']).setOnLocked('skip_locked') : query;
+}
+
+/**
+ * Finds tiles for a worker and leases them, all in one transaction: two coordinators answering two workers at
+ * the same moment must never hand out the same tile. Each tile is moved by an UPDATE guarded by its state, so
+ * a tile taken in between is skipped, not shared. Pending tiles first; free slots left over take backup
+ * leases of stragglers that another worker is rendering.
+ */
+export async function grantLeases(db: Database, manager: EntityManager, request: GrantRequest): Promise<GrantedLease[]> {
+  const granted: GrantedLease[] = [];
+  const jobs = new Map<string, JobEntity>();
+  const pending = await candidates(db, manager, request).andWhere('t.state = :pending', { pending: 'pending' }).limit(request.max).getMany();
+  for (const tile of pending) {
+    const attempt = newAttempt(tile, request);
+    const moved = await manager.update(
+      TileEntity,
+      { id: tile.id, state: 'pending' },
+      { state: tileTransition('pending', { type: 'lease' }), attempts: attempt.number, leaseId: attempt.id, leaseExpiresAt: attempt.expiresAt },
+    );
+    if (moved.affected !== 1) continue;
+    await manager.insert(AttemptEntity, attempt);
+    const job = await startJob(manager, jobs, tile.jobId, request.now);
+    granted.push({ attempt, tile: { ...tile, state: 'leased', attempts: attempt.number, leaseId: attempt.id, leaseExpiresAt: attempt.expiresAt }, job, backup: false });
+  }
+  if (granted.length >= request.max) return granted;
+  const stragglers = await candidates(db, manager, request)
+    .innerJoin(AttemptEntity, 'primary', 'primary.id = t.leaseId')
+    .andWhere('t.state = :leased', { leased: 'leased' })
+    .andWhere('t.backupRequestedAt IS NOT NULL AND t.backupLeaseId IS NULL')
+    .andWhere('primary.workerId <> :workerId')
+    .limit(request.max - granted.length)
+    .getMany();
+  for (const tile of stragglers) {
+    const attempt = newAttempt(tile, request);
+    const moved = await manager.update(
+      TileEntity,
+      { id: tile.id, state: 'leased', leaseId: tile.leaseId as string, backupLeaseId: IsNull() },
+      { attempts: attempt.number, backupLeaseId: attempt.id },
+    );
+    if (moved.affected !== 1) continue;
+    await manager.insert(AttemptEntity, attempt);
+    const job = await startJob(manager, jobs, tile.jobId, request.now);
+    granted.push({ attempt, tile: { ...tile, attempts: attempt.number, backupLeaseId: attempt.id }, job, backup: true });
+  }
+  return granted;
+}
+
+function newAttempt(tile: TileEntity, request: GrantRequest): AttemptEntity {
+  const id = randomUUID();
+  return Object.assign(new AttemptEntity(), {
+    id,
+    tileId: tile.id,
+    jobId: tile.jobId,
+    workerId: request.workerId,
+    number: tile.attempts + 1,
+    state: 'active' as const,
+    outputKey: tileOutputKey(tile.jobId, tile.id, id),
+    grantedAt: request.now,
+    expiresAt: request.now + request.ttlMs,
+    finishedAt: null,
+    pixelSha256: null,
+    renderSeconds: null,
+    device: null,
+    rendererVersion: null,
+    error: null,
+  });
+}
+
+/** The job of a granted tile; a queued job starts running with its first lease. */
+async function startJob(manager: EntityManager, jobs: Map<string, JobEntity>, jobId: string, now: number): Promise<JobEntity> {
+  const known = jobs.get(jobId);
+  if (known) return known;
+  const job = await manager.findOneByOrFail(JobEntity, { id: jobId });
+  if (job.state === 'queued') {
+    const running = jobTransition('queued', 'start');
+    await manager.update(JobEntity, { id: job.id, state: 'queued' }, { state: running, startedAt: now });
+    Object.assign(job, { state: running, startedAt: now });
+  }
+  jobs.set(jobId, job);
+  return job;
+}
