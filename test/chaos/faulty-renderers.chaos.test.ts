@@ -1,6 +1,6 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import sharp from 'sharp';
-import { JobBlocklistEntity } from '@tessera/persistence';
+import { AttemptEntity, JobBlocklistEntity } from '@tessera/persistence';
 import { BuiltinRenderer, RendererRegistry, type RenderedTile, type Renderer, type RenderTileRequest } from '@tessera/renderers';
 import { tempDir, type TempDir } from '@tessera/testing';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -9,12 +9,14 @@ import { expectIntactJob, openFarmDatabase, referenceHashes, submitChaosJob, wai
 
 jest.setTimeout(300_000);
 
+type Fault = 'crash' | 'hang' | 'wrong-size' | 'slow';
+
 /** The real builtin renderer with one fault added: what a broken install, driver or machine looks like. */
 class FaultyRenderer implements Renderer {
   readonly name = 'builtin' as const;
   private readonly inner = new BuiltinRenderer();
 
-  constructor(private readonly fault: 'crash' | 'hang' | 'wrong-size') {}
+  constructor(private readonly fault: Fault) {}
 
   version(): Promise<string> {
     return this.inner.version();
@@ -30,6 +32,14 @@ class FaultyRenderer implements Renderer {
       await new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true }));
     }
     const tile = await this.inner.renderTile(request);
+    if (this.fault === 'slow') {
+      // Correct pixels, a minute late: an overloaded or throttled machine.
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, 60_000);
+        request.signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('stopped'))), { once: true });
+      });
+      return tile;
+    }
     const png = await sharp(tile.png).extract({ left: 0, top: 0, width: Math.max(1, request.region.width - 1), height: request.region.height }).png().toBuffer();
     return { ...tile, png };
   }
@@ -41,7 +51,7 @@ describe('chaos: renderers that crash, hang or write the wrong size', () => {
 
   beforeAll(async () => {
     await referenceHashes();
-    t = await startTestFarm({ workers: 2, env: { ...process.env, RETRY_ELSEWHERE_MS: '60000' } });
+    t = await startTestFarm({ workers: 2, env: { ...process.env, RETRY_ELSEWHERE_MS: '60000', STRAGGLER_MIN_MS: '1000' } });
     cache = await tempDir('faulty-worker');
   }, 300_000);
 
@@ -51,13 +61,13 @@ describe('chaos: renderers that crash, hang or write the wrong size', () => {
   });
 
   /** A real worker (the worker app's own module) in this process, with a faulty renderer. */
-  async function startFaultyWorker(fault: 'crash' | 'hang' | 'wrong-size'): Promise<TestingModule> {
+  async function startFaultyWorker(fault: Fault, tileTimeoutMs = 1500): Promise<TestingModule> {
     const natsUrl = (t as TestFarm).farm.config?.natsUrl as string;
     const module = await Test.createTestingModule({
       imports: [
         WorkerModule.forRoot({
           natsUrl, workerId: `faulty-${fault}`, name: `faulty ${fault}`, slots: 1, cacheDir: (cache as TempDir).path,
-          drainTimeoutMs: 100, tileTimeoutMs: 1500, idlePollMs: 100, requestTimeoutMs: 5000,
+          drainTimeoutMs: 100, tileTimeoutMs, idlePollMs: 100, requestTimeoutMs: 5000,
         }),
       ],
     })
@@ -91,6 +101,23 @@ describe('chaos: renderers that crash, hang or write the wrong size', () => {
     } finally {
       await db.close();
       await faulty.close();
+    }
+  });
+
+  it('a straggling worker gets a backup copy of its tile: the job does not wait for it, and its late lease is aborted', async () => {
+    const farm = t as TestFarm;
+    const slow = await startFaultyWorker('slow', 120_000);
+    const db = await openFarmDatabase(farm);
+    try {
+      const jobId = await submitChaosJob(farm);
+      await expectIntactJob(farm, jobId, 50_000);
+      const attempts = await db.manager.findBy(AttemptEntity, { jobId, workerId: 'faulty-slow' });
+      expect(attempts.length).toBeGreaterThan(0);
+      expect(attempts.every((a) => a.state === 'aborted')).toBe(true);
+      expect(attempts.map((a) => a.error)).toContainEqual(expect.stringContaining('finished first'));
+    } finally {
+      await db.close();
+      await slow.close();
     }
   });
 });

@@ -110,7 +110,7 @@ bpy.ops.wm.save_as_mainfile(filepath=sys.argv[-1])`,
     it('refuses a truncated .blend with what Blender said, and a file that is not a .blend', async () => {
       const truncated = join(dir, 'truncated.blend');
       writeFileSync(truncated, readFileSync(example).subarray(0, 300_000));
-      await expect(warm.inspect(truncated)).rejects.toThrow(/^Blender cannot read the scene: Failed to read blend file 'scene\.blend': /);
+      await expect(warm.inspect(truncated)).rejects.toThrow(/^Blender cannot read the scene: Failed to read blend file 'truncated\.blend': /);
       await expect(warm.inspect(truncated)).rejects.toBeInstanceOf(SceneError);
 
       const png = join(dir, 'image.blend');

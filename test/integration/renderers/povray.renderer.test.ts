@@ -100,10 +100,10 @@ describeWithBinary('povray', PovrayRenderer.name, () => {
       mkdirSync(sceneDir, { recursive: true });
       const scene = join(sceneDir, 'writer.pov');
       writeFileSync(scene, writer(target()));
-      await expect(povray.inspect(scene)).rejects.toThrow(/^POV-Ray cannot render the scene: File 'scene\.pov' line 2: Parse Error: Cannot open user file/);
+      await expect(povray.inspect(scene)).rejects.toThrow(/^POV-Ray cannot render the scene: File 'writer\.pov' line 2: Parse Error: Cannot open user file/);
       const error = await povray.renderTile(tileRequest(scene, { width: 32, height: 32, region: { x: 0, y: 0, width: 32, height: 32 } })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RenderFailedError);
-      expect((error as Error).message).toMatch(/^POV-Ray exited with code 1: File 'scene\.pov' line 2: Parse Error: Cannot open user file/);
+      expect((error as Error).message).toMatch(/^POV-Ray exited with code 1: File 'writer\.pov' line 2: Parse Error: Cannot open user file/);
       expect(existsSync(outside())).toBe(false);
       expect(readdirSync(dir).filter((name) => name.includes('outside'))).toEqual([]);
     });

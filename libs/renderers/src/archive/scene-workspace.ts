@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, mkdtemp, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { SceneError } from '../renderer';
 import { describeSceneKind, detectSceneKind, isBlendKind, type SceneKind } from './scene-kind';
 import { extractZip, type ZipLimits } from './zip-extract';
@@ -105,10 +105,14 @@ async function layOut(scenePath: string, format: SceneFormat, dir: string, limit
   }
   checkKind(kind, format, 'the scene');
   await mkdir(dir);
-  const main = join(dir, MAIN_NAME[format]);
+  // The artist's file name where it has the right extension (an upload), so messages name their file;
+  // otherwise (a worker's cache names files by hash) a fixed one, since Blender and POV-Ray want extensions.
+  const own = basename(scenePath);
+  const name = own.toLowerCase().endsWith(`.${format}`) && !own.startsWith('.') ? own : MAIN_NAME[format];
+  const main = join(dir, name);
   // A hard link costs nothing and the source never changes; across file systems, copy.
   await link(scenePath, main).catch(() => copyFile(scenePath, main));
-  return { mainRelative: MAIN_NAME[format], packaging: 'file', files: [MAIN_NAME[format]] };
+  return { mainRelative: name, packaging: 'file', files: [name] };
 }
 
 /**
