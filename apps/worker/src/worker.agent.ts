@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import {
   heartbeatReplySchema,
   registerReplySchema,
@@ -7,13 +7,13 @@ import {
   subjects,
   workReplySchema,
   type Lease,
-  type TileResult,
 } from '@tessera/contracts';
 import { pixelHash } from '@tessera/imaging';
-import { encodeJson, NATS_CONNECTION, RemoteError, requestJson, type NatsConnection } from '@tessera/messaging';
+import { NATS_CONNECTION, RemoteError, requestJson, type NatsConnection } from '@tessera/messaging';
 import { RendererRegistry } from '@tessera/renderers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectCapabilities } from './capabilities';
+import { ResultOutbox } from './result-outbox';
 import { SceneCache } from './scene-cache';
 import { uploadTile } from './tile-upload';
 import { withStorageRetries } from './transient';
@@ -35,7 +35,7 @@ interface RunningTile {
 export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerAgent.name);
   private readonly tiles = new Map<string, RunningTile>();
-  private readonly js: JetStreamClient;
+  private readonly outbox: ResultOutbox;
   private stopping = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private workLoop: Promise<void> = Promise.resolve();
@@ -48,7 +48,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly renderers: RendererRegistry,
     private readonly cache: SceneCache,
   ) {
-    this.js = jetstream(nc);
+    this.outbox = new ResultOutbox(jetstream(nc), options.workerId);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -143,7 +143,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       });
       const hash = await pixelHash(tile.png);
       await withStorageRetries(() => uploadTile(lease.output.url, tile.png, signal), signal);
-      await this.publish({
+      this.outbox.enqueue({
         ...base,
         status: 'rendered',
         pixelSha256: hash,
@@ -163,27 +163,9 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
         ? `render timed out after ${this.options.tileTimeoutMs / 1000} s`
         : (error as Error).message || String(error);
       this.logger.warn(`tile ${lease.tileId} (frame ${lease.frame}) failed: ${message}`);
-      await this.publish({ ...base, status: 'failed', error: message.slice(0, 4000), renderSeconds: (performance.now() - started) / 1000 });
+      this.outbox.enqueue({ ...base, status: 'failed', error: message.slice(0, 4000), renderSeconds: (performance.now() - started) / 1000 });
     } finally {
       clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Results go to JetStream, which keeps them while no coordinator is up. A publish that fails (NATS is
-   * reconnecting) is retried rather than dropped: the tile was rendered and uploaded, losing the result would
-   * waste it.
-   */
-  private async publish(result: TileResult): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.js.publish(subjects.result(this.options.workerId), encodeJson(result));
-        return;
-      } catch (error) {
-        if (attempt >= 60) throw error;
-        this.logger.warn(`publishing the result of lease ${result.leaseId} failed (${(error as Error).message}); retry ${attempt}`);
-        await sleep(Math.min(5000, 250 * attempt));
-      }
     }
   }
 
@@ -192,7 +174,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       const reply = await requestJson(
         this.nc,
         subjects.heartbeat,
-        { workerId: this.options.workerId, leaseIds: [...this.tiles.keys()] },
+        { workerId: this.options.workerId, leaseIds: [...this.tiles.keys(), ...this.outbox.leaseIds()].slice(0, 256) },
         heartbeatReplySchema,
         this.options.requestTimeoutMs,
       );
@@ -232,6 +214,8 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
         this.options.requestTimeoutMs,
       ).catch((error: Error) => this.logger.warn(`releasing leases failed (${error.message}); they will expire`));
     }
+    const unpublished = await this.outbox.flush(this.options.drainTimeoutMs);
+    if (unpublished > 0) this.logger.warn(`${unpublished} result(s) could not be published before exit; their leases will expire`);
     clearInterval(this.heartbeatTimer);
   }
 }

@@ -56,7 +56,13 @@ export interface BlenderRendererOptions {
 const DEVICE_KIND: Record<BlenderDevice, string> = { cpu: 'CPU', cuda: 'CUDA', optix: 'OPTIX', hip: 'HIP' };
 const MAX_SEED = 2 ** 31 - 1;
 
-/** Blender (Cycles) behind the Renderer interface; see docs/renderers.md. */
+/**
+ * Blender (Cycles) behind the Renderer interface. A scene is a .blend (plain, gzip or zstd) or a zip holding
+ * one with its files (archive/); each tile runs in a Blender session (blender-session.ts) driven by a Python
+ * driver (blender-driver.script.ts) that forces reproducible settings; sessions stay warm between tiles of
+ * a scene (warm-blender.ts) unless `mode: 'cold'`. Every tile's image is checked (decodes, exact size and
+ * depth) before it is returned; a session that produced anything else is killed.
+ */
 export class BlenderRenderer implements Renderer {
   readonly name = 'blender' as const;
   /** The absolute path of the executable. */
@@ -66,8 +72,8 @@ export class BlenderRenderer implements Renderer {
   private readonly options: Required<Omit<BlenderRendererOptions, 'workDir' | 'zipLimits' | 'binary'>>;
   private readonly sandbox: Sandbox | null;
   private readonly warm: WarmBlender;
-  private readonly root: Promise<string>;
-  private readonly workspace: Promise<SceneWorkspace>;
+  private rootDir: Promise<string> | undefined;
+  private workspaceOnce: Promise<SceneWorkspace> | undefined;
   private versionText: Promise<string> | undefined;
   private tiles = 0;
 
@@ -89,12 +95,6 @@ export class BlenderRenderer implements Renderer {
     const { sandbox, note } = chooseSandbox(this.options.sandbox);
     this.sandbox = sandbox;
     this.sandboxNote = note;
-    this.root = settings.workDir
-      ? mkdir(settings.workDir, { recursive: true, mode: 0o700 }).then(() => settings.workDir!)
-      : mkdtemp(join(tmpdir(), 'tessera-blender-'));
-    this.root.catch(() => undefined);
-    this.workspace = this.root.then((root) => new SceneWorkspace(join(root, 'scenes'), settings.zipLimits));
-    this.workspace.catch(() => undefined);
     this.warm = new WarmBlender((scene) => this.startSession(scene), {
       maxIdle: this.options.maxIdleSessions,
       idleTimeoutMs: this.options.idleTimeoutMs,
@@ -138,7 +138,7 @@ export class BlenderRenderer implements Renderer {
   async renderTile(request: RenderTileRequest): Promise<RenderedTile> {
     checkRequest(request);
     if (request.signal.aborted) throw new RenderAbortedError('blender render aborted before it started');
-    const scene = await (await this.workspace).prepare(request.scenePath, 'blend');
+    const scene = await (await this.workspace()).prepare(request.scenePath, 'blend');
     if (this.options.mode === 'warm') return this.warm.use(scene, (session) => this.renderOn(session, request, false));
     const session = await this.startSession(scene);
     try {
@@ -151,7 +151,9 @@ export class BlenderRenderer implements Renderer {
   /** Kills every Blender this adapter started and removes its temporary files. */
   async close(): Promise<void> {
     await this.warm.close();
-    if (!this.settings.workDir) await rm(await this.root, { recursive: true, force: true });
+    const root = this.rootDir;
+    this.rootDir = this.workspaceOnce = undefined;
+    if (root && !this.settings.workDir) await rm(await root, { recursive: true, force: true });
   }
 
   private async renderOn(session: BlenderSession, request: RenderTileRequest, cold: boolean): Promise<RenderedTile> {
@@ -181,8 +183,21 @@ export class BlenderRenderer implements Renderer {
     return { png, device: String(reply.device), log };
   }
 
+  /** The work directory, made on first use: an adapter that never renders leaves nothing on disk. */
+  private root(): Promise<string> {
+    this.rootDir ??= this.settings.workDir
+      ? mkdir(this.settings.workDir, { recursive: true, mode: 0o700 }).then(() => this.settings.workDir!)
+      : mkdtemp(join(tmpdir(), 'tessera-blender-'));
+    return this.rootDir;
+  }
+
+  private workspace(): Promise<SceneWorkspace> {
+    this.workspaceOnce ??= this.root().then((root) => new SceneWorkspace(join(root, 'scenes'), this.settings.zipLimits));
+    return this.workspaceOnce;
+  }
+
   private async startSession(scene: PreparedScene): Promise<BlenderSession> {
-    const workDir = join(await this.root, 'sessions', randomUUID());
+    const workDir = join(await this.root(), 'sessions', randomUUID());
     await BlenderSession.prepareWorkDir(workDir);
     return BlenderSession.start({ binary: this.binary, scene, workDir, sandbox: this.sandbox, gpu: this.options.device !== 'cpu' });
   }

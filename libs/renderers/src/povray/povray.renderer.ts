@@ -49,14 +49,19 @@ interface PovrayRun {
   timeoutMs: number;
 }
 
-/** POV-Ray 3.7 behind the Renderer interface; see docs/renderers.md. */
+/**
+ * POV-Ray 3.7 behind the Renderer interface. A scene is a .pov, or a zip with one top-level .pov, its
+ * includes and an optional INI (povray-scene.ts). Each tile is one POV-Ray process in the bubblewrap
+ * sandbox, rendering the tile's region widened to POV-Ray's block grid, cropped to the tile afterwards: the
+ * stitched tiles equal POV-Ray's own full-frame render bit for bit (measured and tested).
+ */
 export class PovrayRenderer implements Renderer {
   readonly name = 'povray' as const;
   readonly binary: string;
   private readonly sandbox: Sandbox | null;
   private readonly libraryPaths: string[];
-  private readonly root: Promise<string>;
-  private readonly workspace: Promise<SceneWorkspace>;
+  private rootDir: Promise<string> | undefined;
+  private workspaceOnce: Promise<SceneWorkspace> | undefined;
   private readonly running = new Set<ProcessGroup>();
   private versionText: Promise<string> | undefined;
 
@@ -73,12 +78,6 @@ export class PovrayRenderer implements Renderer {
       this.sandbox = null;
     }
     this.libraryPaths = includeDirectories(binary);
-    this.root = options.workDir
-      ? mkdir(options.workDir, { recursive: true, mode: 0o700 }).then(() => options.workDir!)
-      : mkdtemp(join(tmpdir(), 'tessera-povray-'));
-    this.root.catch(() => undefined);
-    this.workspace = this.root.then((root) => new SceneWorkspace(join(root, 'scenes'), options.zipLimits));
-    this.workspace.catch(() => undefined);
   }
 
   /** The adapter when POV-Ray can run safely here, else null and why (not installed, no sandbox). */
@@ -126,7 +125,7 @@ export class PovrayRenderer implements Renderer {
     if (!Number.isSafeInteger(samples) || samples < 1) throw new RangeError(`samples must be a positive integer, got ${samples}`);
     if (bitDepth !== 8 && bitDepth !== 16) throw new RangeError(`bitDepth must be 8 or 16, got ${String(bitDepth)}`);
     if (signal.aborted) throw new RenderAbortedError('POV-Ray render aborted before it started');
-    const scene = await (await this.workspace).prepare(request.scenePath, 'pov');
+    const scene = await (await this.workspace()).prepare(request.scenePath, 'pov');
     const settings = await readPovraySettings(scene);
     const { args, rendered } = subsetArgs(region, width, height);
     const timeoutMs = this.options.tileTimeoutMs ?? 30 * 60_000;
@@ -138,11 +137,26 @@ export class PovrayRenderer implements Renderer {
   /** Stops every POV-Ray still running and removes the temporary files. */
   async close(): Promise<void> {
     await Promise.all([...this.running].map((group) => group.stop()));
-    if (!this.options.workDir) await rm(await this.root, { recursive: true, force: true });
+    const root = this.rootDir;
+    this.rootDir = this.workspaceOnce = undefined;
+    if (root && !this.options.workDir) await rm(await root, { recursive: true, force: true });
+  }
+
+  /** The work directory, made on first use: an adapter that never renders leaves nothing on disk. */
+  private root(): Promise<string> {
+    this.rootDir ??= this.options.workDir
+      ? mkdir(this.options.workDir, { recursive: true, mode: 0o700 }).then(() => this.options.workDir!)
+      : mkdtemp(join(tmpdir(), 'tessera-povray-'));
+    return this.rootDir;
+  }
+
+  private workspace(): Promise<SceneWorkspace> {
+    this.workspaceOnce ??= this.root().then((root) => new SceneWorkspace(join(root, 'scenes'), this.options.zipLimits));
+    return this.workspaceOnce;
   }
 
   private async render(job: PovrayRun): Promise<{ image: DecodedImage; log: string }> {
-    const outDir = join(await this.root, 'tiles', randomUUID());
+    const outDir = join(await this.root(), 'tiles', randomUUID());
     await mkdir(outDir, { recursive: true });
     try {
       // POV-Ray reads POVINI instead of ./povray.ini: the scene's own INI files never reach it.
