@@ -6,7 +6,8 @@ import { decodePng, pixelHash } from '@tessera/imaging';
 import { AttemptEntity, Database, databaseConfigFrom, TileEntity } from '@tessera/persistence';
 import { BuiltinRenderer } from '@tessera/renderers';
 import { ObjectStorage } from '@tessera/storage';
-import { EXAMPLES, type TestFarm } from '../e2e/farm.harness';
+import type { FarmOptions } from '../../apps/cli/src/farm';
+import { EXAMPLES, startTestFarm, type TestFarm } from '../e2e/farm.harness';
 
 /** The job every scenario renders: heavy enough that tiles are killed mid-render, small enough for CI. */
 export const CHAOS_JOB = { frames: [1, 2, 3, 4], width: 160, height: 90, samples: 192, seed: 11, tiles: '3x3' } as const;
@@ -93,4 +94,32 @@ export async function expectIntactJob(t: TestFarm, jobId: string, timeoutMs = 24
   } finally {
     await db.close();
   }
+}
+
+/** A service a scenario starts before the farm (a PostgreSQL, a NATS cluster), with the environment to reach it. */
+export interface ChaosDependency {
+  env: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a farm for the scenarios of one describe block (and what it depends on), stops it afterwards.
+ * Returns a getter, since the farm exists only once beforeAll has run.
+ */
+export function useChaosFarm(options: Partial<FarmOptions>, dependency?: () => Promise<ChaosDependency>): () => TestFarm {
+  let farm: TestFarm | undefined;
+  let extra: ChaosDependency | undefined;
+  beforeAll(async () => {
+    await referenceHashes();
+    extra = await dependency?.();
+    farm = await startTestFarm({ ...options, env: { ...options.env, ...extra?.env } });
+  }, 300_000);
+  afterAll(async () => {
+    await farm?.stop();
+    await extra?.stop();
+  });
+  return () => {
+    if (!farm) throw new Error('the chaos farm did not start');
+    return farm;
+  };
 }

@@ -1,22 +1,12 @@
-import { startTestFarm, type TestFarm } from '../e2e/farm.harness';
-import { expectIntactJob, referenceHashes, submitChaosJob, waitFor } from './chaos.harness';
+import { expectIntactJob, submitChaosJob, useChaosFarm, waitFor } from './chaos.harness';
 
 jest.setTimeout(300_000);
 
 describe('chaos: the coordinator killed mid-job', () => {
-  let t: TestFarm | undefined;
-
-  beforeAll(async () => {
-    await referenceHashes();
-    t = await startTestFarm({ workers: 2 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const farmOf = useChaosFarm({ workers: 2 });
 
   it('kill -9 the coordinator, restart it: results published meanwhile are processed, nothing lost or repeated', async () => {
-    const farm = t as TestFarm;
+    const farm = farmOf();
     const jobId = await submitChaosJob(farm);
     await waitFor(() => farm.api.job(jobId), (j) => j.tiles.accepted >= 5, 120_000, 'some accepted tiles');
     const [coordinator] = farm.farm.coordinators;

@@ -4,8 +4,7 @@ import { AttemptEntity, JobBlocklistEntity } from '@tessera/persistence';
 import { BuiltinRenderer, RendererRegistry, type RenderedTile, type Renderer, type RenderTileRequest } from '@tessera/renderers';
 import { tempDir, type TempDir } from '@tessera/testing';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
-import { startTestFarm, type TestFarm } from '../e2e/farm.harness';
-import { expectIntactJob, openFarmDatabase, referenceHashes, submitChaosJob, waitFor } from './chaos.harness';
+import { expectIntactJob, openFarmDatabase, submitChaosJob, useChaosFarm, waitFor } from './chaos.harness';
 
 jest.setTimeout(300_000);
 
@@ -46,23 +45,20 @@ class FaultyRenderer implements Renderer {
 }
 
 describe('chaos: renderers that crash, hang or write the wrong size', () => {
-  let t: TestFarm | undefined;
+  const farmOf = useChaosFarm({ workers: 2, env: { RETRY_ELSEWHERE_MS: '60000', STRAGGLER_MIN_MS: '1000' } });
   let cache: TempDir | undefined;
 
   beforeAll(async () => {
-    await referenceHashes();
-    t = await startTestFarm({ workers: 2, env: { ...process.env, RETRY_ELSEWHERE_MS: '60000', STRAGGLER_MIN_MS: '1000' } });
     cache = await tempDir('faulty-worker');
-  }, 300_000);
+  });
 
   afterAll(async () => {
-    await t?.stop();
     await cache?.remove();
   });
 
   /** A real worker (the worker app's own module) in this process, with a faulty renderer. */
   async function startFaultyWorker(fault: Fault, tileTimeoutMs = 1500): Promise<TestingModule> {
-    const natsUrl = (t as TestFarm).farm.config?.natsUrl as string;
+    const natsUrl = farmOf().farm.config?.natsUrl as string;
     const module = await Test.createTestingModule({
       imports: [
         WorkerModule.forRoot({
@@ -80,7 +76,7 @@ describe('chaos: renderers that crash, hang or write the wrong size', () => {
   }
 
   it.each(['crash', 'hang', 'wrong-size'] as const)('a worker whose renderer fails (%s) is blocklisted; its tiles are retried elsewhere; the job completes', async (fault) => {
-    const farm = t as TestFarm;
+    const farm = farmOf();
     const faulty = await startFaultyWorker(fault);
     const db = await openFarmDatabase(farm);
     try {
@@ -105,7 +101,7 @@ describe('chaos: renderers that crash, hang or write the wrong size', () => {
   });
 
   it('a straggling worker gets a backup copy of its tile: the job does not wait for it, and its late lease is aborted', async () => {
-    const farm = t as TestFarm;
+    const farm = farmOf();
     const slow = await startFaultyWorker('slow', 120_000);
     const db = await openFarmDatabase(farm);
     try {

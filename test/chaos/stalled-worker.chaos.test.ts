@@ -1,23 +1,13 @@
 import { AttemptEntity } from '@tessera/persistence';
-import { startTestFarm, type TestFarm } from '../e2e/farm.harness';
-import { activeAttempts, expectIntactJob, openFarmDatabase, referenceHashes, submitChaosJob, waitFor } from './chaos.harness';
+import { activeAttempts, expectIntactJob, openFarmDatabase, submitChaosJob, useChaosFarm, waitFor } from './chaos.harness';
 
 jest.setTimeout(300_000);
 
 describe('chaos: a worker frozen past its lease', () => {
-  let t: TestFarm | undefined;
-
-  beforeAll(async () => {
-    await referenceHashes();
-    t = await startTestFarm({ workers: 2 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const farmOf = useChaosFarm({ workers: 2 });
 
   it('SIGSTOP a rendering worker past its lease, then SIGCONT: its late result is never accepted over the new one', async () => {
-    const farm = t as TestFarm;
+    const farm = farmOf();
     const jobId = await submitChaosJob(farm);
     const db = await openFarmDatabase(farm);
     try {

@@ -1,26 +1,16 @@
-import { startPostgres, type PostgresHarness } from '@tessera/testing';
-import { startTestFarm, type TestFarm } from '../e2e/farm.harness';
-import { expectIntactJob, referenceHashes, submitChaosJob, waitFor } from './chaos.harness';
+import { startPostgres } from '@tessera/testing';
+import { expectIntactJob, submitChaosJob, useChaosFarm, waitFor } from './chaos.harness';
 
 jest.setTimeout(300_000);
 
 describe('chaos: two coordinators on PostgreSQL, one killed', () => {
-  let postgres: PostgresHarness | undefined;
-  let t: TestFarm | undefined;
-
-  beforeAll(async () => {
-    await referenceHashes();
-    postgres = await startPostgres();
-    t = await startTestFarm({ coordinators: 2, workers: 3, env: { ...process.env, DATABASE_URL: postgres.url } });
-  }, 300_000);
-
-  afterAll(async () => {
-    await t?.stop();
-    await postgres?.stop();
+  const farmOf = useChaosFarm({ coordinators: 2, workers: 3 }, async () => {
+    const postgres = await startPostgres();
+    return { env: { DATABASE_URL: postgres.url }, stop: () => postgres.stop() };
   });
 
   it('both serve the workers; one dies mid-job; the other finishes; every frame is stitched exactly once', async () => {
-    const farm = t as TestFarm;
+    const farm = farmOf();
     const jobId = await submitChaosJob(farm);
     await waitFor(() => farm.api.job(jobId), (j) => j.tiles.accepted >= 6, 120_000, 'some accepted tiles');
     const [first, second] = farm.farm.coordinators;

@@ -1,22 +1,12 @@
-import { startTestFarm, type TestFarm } from '../e2e/farm.harness';
-import { activeAttempts, expectIntactJob, openFarmDatabase, referenceHashes, submitChaosJob, waitFor } from './chaos.harness';
+import { activeAttempts, expectIntactJob, openFarmDatabase, submitChaosJob, useChaosFarm, waitFor } from './chaos.harness';
 
 jest.setTimeout(420_000);
 
 describe('chaos: workers killed mid-tile', () => {
-  let t: TestFarm | undefined;
-
-  beforeAll(async () => {
-    await referenceHashes();
-    t = await startTestFarm({ workers: 3 });
-  }, 300_000);
-
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const farmOf = useChaosFarm({ workers: 3 });
 
   it('kill -9 a worker that is rendering, 20 times over a job: the job completes intact', async () => {
-    const farm = t as TestFarm;
+    const farm = farmOf();
     const jobId = await submitChaosJob(farm);
     const db = await openFarmDatabase(farm);
     let kills = 0;

@@ -22,7 +22,7 @@ describe('the HTTP API', () => {
 
   beforeAll(async () => {
     // No workers: these tests are about what the API accepts and refuses, and nothing renders.
-    t = await startTestFarm({ workers: 0, env: { ...process.env, MAX_SCENE_BYTES: '1000000' } });
+    t = await startTestFarm({ workers: 0, env: { MAX_SCENE_BYTES: '1000000' } });
     base = t.apiUrl;
     const scene = await upload(await readFile(join(EXAMPLES, 'orbit.scene.json')), '?name=orbit.scene.json');
     expect(scene.status).toBe(201);

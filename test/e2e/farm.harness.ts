@@ -35,9 +35,14 @@ export const FAST_TIMINGS = {
 export async function startTestFarm(options: Partial<FarmOptions> = {}): Promise<TestFarm> {
   const { Farm, ApiClient } = loadBuiltFarm();
   const home = await tempDir('farm');
+  // The farm's own embedded services unless the test names others; `options.env` adds to the environment.
   const env: NodeJS.ProcessEnv = { ...process.env, ...FAST_TIMINGS };
   for (const name of ['NATS_URL', 'DATABASE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) delete env[name];
-  const farm = new Farm({ home: home.path, coordinators: 1, workers: 2, workerSlots: 1, workerDrainMs: 500, apiPort: 0, echoLogs: false, env, ...options });
+  const farm = new Farm({
+    home: home.path, coordinators: 1, workers: 2, workerSlots: 1, workerDrainMs: 500, apiPort: 0, echoLogs: false,
+    ...options,
+    env: { ...env, ...options.env },
+  });
   try {
     const info = await farm.start();
     return {

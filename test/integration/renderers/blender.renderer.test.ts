@@ -175,6 +175,13 @@ bpy.ops.wm.save_as_mainfile(filepath=sys.argv[-1])`,
       }
     }, 90_000);
 
+    it('renders tiles of one scene at once on separate warm sessions', async () => {
+      const regions = planTiles(640, 360, 3, 1).map((region) => ({ ...region, height: 40 }));
+      const together = await Promise.all(regions.map((region) => warm.renderTile(request({ frame: 12, region, samples: 4 }))));
+      const alone = await cold.renderTile(request({ frame: 12, region: regions[1], samples: 4 }));
+      expect(await pixelHash(together[1].png)).toBe(await pixelHash(alone.png));
+    }, 60_000);
+
     it('returns the renderer log with each tile', async () => {
       const tile = await cold.renderTile(request({ region: { x: 0, y: 0, width: 32, height: 32 }, samples: 2 }));
       expect(tile.device).toBe('cpu');

@@ -68,9 +68,15 @@ export class BlenderSession {
       env: sessionEnv(options.workDir, options.sandbox !== null),
       replyChannel: true,
     });
-    const lines = createInterface({ input: this.process.replies! });
-    lines.on('line', (line) => this.deliver(line));
-    lines.on('close', () => this.deliver(null));
+    const replies = this.process.replies;
+    if (replies) {
+      const lines = createInterface({ input: replies });
+      lines.on('line', (line) => this.deliver(line));
+      lines.on('close', () => this.deliver(null));
+    } else {
+      // The program could not be started at all; the first request reports it with the output.
+      void this.process.exited.then(() => this.deliver(null));
+    }
     void this.process.exited.then(() => (this.dead = true));
     this.ready = this.awaitReady();
     // A failed start is reported by the first request; this keeps it from being an unhandled rejection.
