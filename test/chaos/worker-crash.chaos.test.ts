@@ -1,4 +1,4 @@
-import { activeAttempts, expectIntactJob, openFarmDatabase, submitChaosJob, useChaosFarm, waitFor } from './chaos.harness';
+import { activeAttempts, expectIntactJob, openFarmDatabase, submitChaosJob, useChaosFarm } from './chaos.harness';
 
 jest.setTimeout(420_000);
 
@@ -10,18 +10,29 @@ describe('chaos: workers killed mid-tile', () => {
     const jobId = await submitChaosJob(farm);
     const db = await openFarmDatabase(farm);
     let kills = 0;
+    const restarts: Array<Promise<void>> = [];
+    const restarting = new Set<string>();
     try {
       while (kills < 20) {
-        const leases = await waitFor(() => activeAttempts(db, jobId), (a) => a.length > 0, 60_000, 'a lease to kill');
-        const victim = farm.farm.workers.find((w) => w.name === `worker ${leases[0].workerId}`);
-        if (!victim) throw new Error(`no local worker ${leases[0].workerId}`);
-        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
+        const job = await farm.api.job(jobId);
+        if (job.state !== 'running' && job.state !== 'queued') throw new Error(`job ${job.state} after only ${kills} kills`);
+        const leases = (await activeAttempts(db, jobId)).filter((a) => !restarting.has(a.workerId));
+        const victim = leases[0] && farm.farm.workers.find((w) => w.name === `worker ${leases[0].workerId}`);
+        if (!victim) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          continue;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
         await victim.kill();
         kills += 1;
-        // The same identity comes back, as a supervisor (systemd, Kubernetes) would restart it.
+        // The same identity comes back, as a supervisor (systemd, Kubernetes) would restart it; meanwhile
+        // the next kill may hit another worker.
+        const id = leases[0].workerId;
+        restarting.add(id);
         victim.start();
-        await victim.waitFor(/registered as/, 60_000);
+        restarts.push(victim.waitFor(/registered as/, 120_000).finally(() => restarting.delete(id)));
       }
+      await Promise.all(restarts);
     } finally {
       await db.close();
     }

@@ -4,3 +4,5 @@ export * from './coverage';
 export * from './frame-spec';
 export * from './state-machine';
 export * from './clock';
+export * from './verification';
+export * from './pricing';

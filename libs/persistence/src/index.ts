@@ -8,3 +8,4 @@ export * from './repositories/tile-outcome.repository';
 export * from './repositories/frame.repository';
 export * from './repositories/worker.repository';
 export * from './persistence.module';
+export * from './repositories/ledger.repository';

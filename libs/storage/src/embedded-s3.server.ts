@@ -1,25 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { RequestListener, Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ObjectStorage } from './object-storage.repository';
 import type { S3Config } from './s3.config';
+import { SigV4Verifier } from './sigv4/sigv4.verifier';
+import { VerifyingEndpoint } from './sigv4/verifying-endpoint.server';
 
 /*
- * SECURITY NOTE -- read before exposing this server to anything but trusted local processes.
- * s3rver 3.7 does NOT verify SigV4 signatures (its source: "Signature version 4 calculation is
- * unimplemeneted"); it only checks that the access key id exists and that a presigned URL has not
- * expired. Measured: a presigned PUT with a tampered signature, or edited to another key, succeeds.
- * Workers are untrusted and hold presigned URLs, so before workers outside this machine may reach it,
- * a layer must verify every signature (recompute with the SDK's SigV4 signer, constant-time compare)
- * before s3rver sees the request. That layer is a separate task; production S3 / MinIO verify already.
- * The random per-start secret below is what that layer will verify against.
+ * SECURITY: s3rver 3.7 does NOT verify SigV4 signatures (its source: "Signature version 4 calculation
+ * is unimplemeneted"); it only checks that the access key id exists and that a presigned URL has not
+ * expired. Measured: a presigned PUT with a tampered signature, or edited to another key, succeeded.
+ * Workers are untrusted and hold presigned URLs, so s3rver is never exposed: the public port is a
+ * VerifyingEndpoint that checks every request's signature against this server's one key pair (SDK
+ * signer, constant-time compare) before handing it to s3rver's handler in this process. s3rver's own
+ * listener is a Unix socket in a private directory (mode 0700), used only to replay bodies that were
+ * checked against their signed SHA-256. See sigv4/verifying-endpoint.server.ts.
  */
 
 // s3rver ships no type declarations; these are the parts we use.
 interface S3rverInstance {
-  run(): Promise<AddressInfo>;
+  run(): Promise<unknown>;
   close(): Promise<void>;
+  /** Koa's handler for http.createServer: the whole s3rver app, without a server of its own. */
+  callback(): RequestListener;
   httpServer?: Server;
 }
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
@@ -36,7 +41,11 @@ export interface EmbeddedS3ServerOptions {
   directory: string;
   /** Default `tessera`. */
   bucket?: string;
-  /** Default 127.0.0.1: the server must not be reachable from other machines (see note above). */
+  /**
+   * Where the verifying endpoint listens. Default 127.0.0.1; another address makes it reachable from
+   * other machines, which signature verification makes safe for presigned URLs, though not encrypted
+   * (plain HTTP: put TLS in front for untrusted networks).
+   */
   host?: string;
   /** Default 0: the kernel picks a free port, read back once listening. */
   port?: number;
@@ -51,12 +60,15 @@ export interface EmbeddedS3ServerOptions {
 const CLOSE_GRACE_MS = 2000;
 
 /**
- * The S3-compatible server of `tessera up`: s3rver (in this process) on loopback, storing under a
- * directory. start() resolves to the S3Config that reaches it; the app then talks plain S3, exactly
- * as it would to MinIO or AWS.
+ * The S3-compatible server of `tessera up`: s3rver (in this process) behind a signature-verifying
+ * endpoint on loopback, storing under a directory. start() resolves to the S3Config that reaches it; the
+ * app then talks plain S3, exactly as it would to MinIO or AWS, and presigned URLs are checked as
+ * strictly as they are there.
  */
 export class EmbeddedS3Server {
   private server: S3rverInstance | undefined;
+  private endpoint: VerifyingEndpoint | undefined;
+  private privateDirectory: string | undefined;
   private current: S3Config | undefined;
   private registeredKey: string | undefined;
 
@@ -69,8 +81,9 @@ export class EmbeddedS3Server {
   }
 
   async start(): Promise<S3Config> {
-    if (this.server !== undefined) throw new Error('EmbeddedS3Server is already running');
+    if (this.server !== undefined || this.endpoint !== undefined) throw new Error('EmbeddedS3Server is already running');
     const host = this.options.host ?? '127.0.0.1';
+    const region = this.options.region ?? 'us-east-1';
     const accessKeyId = this.options.accessKeyId ?? `tessera-${randomBytes(8).toString('hex')}`;
     const secretAccessKey = this.options.secretAccessKey ?? randomBytes(32).toString('base64url');
     await mkdir(this.options.directory, { recursive: true });
@@ -85,26 +98,43 @@ export class EmbeddedS3Server {
       this.registeredKey = accessKeyId;
     }
 
-    const S3rver = require('s3rver') as S3rverClass;
-    const server = new S3rver({
-      address: host,
-      port: this.options.port ?? 0,
-      directory: this.options.directory,
-      silent: true,
-      // Path-style only: vhost guessing would read "localhost"-like names as bucket names.
-      vhostBuckets: false,
-    });
     try {
-      const address = await server.run();
+      // mkdtemp creates the directory with mode 0700: s3rver's socket and the payload spool in it
+      // are out of reach of other users.
+      const privateDirectory = await mkdtemp(join(tmpdir(), 'tessera-s3-'));
+      this.privateDirectory = privateDirectory;
+      const spoolDirectory = join(privateDirectory, 'spool');
+      await mkdir(spoolDirectory);
+      const socketPath = join(privateDirectory, 's3rver.sock');
+
+      const S3rver = require('s3rver') as S3rverClass;
+      const server = new S3rver({
+        // s3rver hands `port` to server.listen(): a path there makes it a Unix socket.
+        port: socketPath,
+        directory: this.options.directory,
+        silent: true,
+        // Path-style only: vhost guessing would read "localhost"-like names as bucket names.
+        vhostBuckets: false,
+      });
+      await server.run();
       this.server = server;
+
+      this.endpoint = new VerifyingEndpoint({
+        verifier: new SigV4Verifier({ accessKeyId, secretAccessKey, region }),
+        handler: server.callback(),
+        replaySocketPath: socketPath,
+        spoolDirectory,
+      });
+      const port = await this.endpoint.listen(host, this.options.port ?? 0);
       this.current = {
-        endpoint: `http://${formatHost(host)}:${address.port}`,
-        region: this.options.region ?? 'us-east-1',
+        endpoint: `http://${formatHost(host)}:${port}`,
+        region,
         bucket: this.options.bucket ?? 'tessera',
         accessKeyId,
         secretAccessKey,
         forcePathStyle: true,
       };
+      // Through the endpoint: a start that succeeds has also proved that signed requests get through.
       const storage = new ObjectStorage(this.current);
       try {
         await storage.ensureBucket();
@@ -122,25 +152,37 @@ export class EmbeddedS3Server {
 
   /** Stops listening and closes connections; objects stay on disk. Safe to call more than once. */
   async stop(): Promise<void> {
-    const server = this.server;
+    const { server, endpoint, privateDirectory } = this;
     this.server = undefined;
+    this.endpoint = undefined;
+    this.privateDirectory = undefined;
     this.current = undefined;
     if (this.registeredKey !== undefined) {
       const accounts = require('s3rver/lib/models/account') as S3rverAccountModule;
       accounts.DUMMY_ACCOUNT.revokeAccessKey(this.registeredKey);
       this.registeredKey = undefined;
     }
-    const http = server?.httpServer;
-    if (server === undefined || http === undefined) return;
-    const closing = server.close();
-    // Keep-alive sockets of S3 clients would hold close() open indefinitely.
-    http.closeIdleConnections();
-    const cutOff = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
     try {
-      await closing;
+      await endpoint?.close(CLOSE_GRACE_MS);
+      await closeS3rver(server);
     } finally {
-      clearTimeout(cutOff);
+      if (privateDirectory !== undefined) await rm(privateDirectory, { recursive: true, force: true });
     }
+  }
+}
+
+async function closeS3rver(server: S3rverInstance | undefined): Promise<void> {
+  const http = server?.httpServer;
+  if (server === undefined || http === undefined) return;
+  const closing = server.close();
+  // The endpoint's pooled replay sockets are gone with it; a request still running inside s3rver (an
+  // upload whose client vanished: s3rver never notices) would hold close() open forever.
+  http.closeIdleConnections();
+  const cutOff = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
+  try {
+    await closing;
+  } finally {
+    clearTimeout(cutOff);
   }
 }
 

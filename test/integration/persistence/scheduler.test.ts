@@ -297,7 +297,7 @@ describe('migrations on PostgreSQL', () => {
       const url = await postgres.createDatabase('concurrent_migrations');
       const handles = await Promise.all(Array.from({ length: 4 }, () => Database.open({ kind: 'postgres', url })));
       const rows: Array<{ name: string }> = await handles[0].manager.query('SELECT name FROM migrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000', 'BackupLeases1764172800000']);
+      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000', 'BackupLeases1764172800000', 'Ledger1764180000000']);
       await Promise.all(handles.map((h) => h.close()));
     } finally {
       await postgres.stop();

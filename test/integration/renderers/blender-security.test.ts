@@ -22,6 +22,9 @@ import {
   tileRequest,
 } from './renderers.fixture';
 
+// Every test starts real renderer processes; on a busy 2-core machine one Blender start takes seconds.
+jest.setTimeout(60_000);
+
 const run = promisify(execFile);
 
 describeWithBinary('blender', `${BlenderRenderer.name} security and process control`, () => {
@@ -114,7 +117,7 @@ describeWithBinary('blender', `${BlenderRenderer.name} security and process cont
       controller.abort();
       await expect(render).rejects.toBeInstanceOf(RenderAbortedError);
       expect(Date.now() - abortedAt).toBeLessThan(1000);
-      expect(await eventually(() => processesMentioning(marker).length === 0, 3000)).toBe(true);
+      expect(await eventually(() => processesMentioning(marker).length === 0, 5000)).toBe(true);
     }, 60_000);
 
     it('kills a tile that runs past its time limit and reports it with the log', async () => {
@@ -123,7 +126,7 @@ describeWithBinary('blender', `${BlenderRenderer.name} security and process cont
       expect(error).toBeInstanceOf(RenderTimeoutError);
       expect((error as Error).message).toMatch(/^Blender did not finish within 3000 ms and was killed\n--- renderer output/);
       expect((error as RenderTimeoutError).log).toMatch(/Fra:1 /);
-      expect(await eventually(() => processesMentioning(marker).length === 0, 3000)).toBe(true);
+      expect(await eventually(() => processesMentioning(marker).length === 0, 5000)).toBe(true);
     }, 60_000);
   });
 
@@ -134,12 +137,12 @@ describeWithBinary('blender', `${BlenderRenderer.name} security and process cont
     const warmProcesses = processesMentioning(marker);
     expect(warmProcesses.length).toBeGreaterThan(0);
     for (const { pid } of warmProcesses) process.kill(pid, 'SIGKILL');
-    expect(await eventually(() => processesMentioning(marker).length === 0, 3000)).toBe(true);
+    expect(await eventually(() => processesMentioning(marker).length === 0, 5000)).toBe(true);
 
     await blender.renderTile(tile);
     expect(processesMentioning(marker).length).toBeGreaterThan(0);
     await blender.close();
-    expect(await eventually(() => processesMentioning(marker).length === 0, 3000)).toBe(true);
+    expect(await eventually(() => processesMentioning(marker).length === 0, 5000)).toBe(true);
   }, 60_000);
 
   it('runs in the bubblewrap sandbox when bwrap is installed', () => {

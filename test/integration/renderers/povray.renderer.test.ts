@@ -17,6 +17,9 @@ import {
 } from '@tessera/renderers';
 import { describeWithBinary, eventually, processesMentioning, tileRequest } from './renderers.fixture';
 
+// Every test starts real renderer processes; on a busy 2-core machine one Blender start takes seconds.
+jest.setTimeout(60_000);
+
 const run = promisify(execFile);
 const examples = join(__dirname, '../../../examples/povray');
 const SLOW_POV = '#version 3.7;\n#declare I = 0;\n#while (I < 1e9) #declare I = I + 1; #end\nsphere { 0, 1 pigment { rgb 1 } }\ncamera { location <0, 0, -3> look_at 0 }\n';
@@ -162,10 +165,10 @@ describeWithBinary('povray', PovrayRenderer.name, () => {
         expect(await eventually(() => processesMentioning(marker).length > 0, 5000)).toBe(true);
         controller.abort();
         await expect(render).rejects.toBeInstanceOf(RenderAbortedError);
-        expect(await eventually(() => processesMentioning(marker).length === 0, 3000)).toBe(true);
+        expect(await eventually(() => processesMentioning(marker).length === 0, 5000)).toBe(true);
 
         await expect(slowRenderer.renderTile(tileRequest(slow))).rejects.toBeInstanceOf(RenderTimeoutError);
-        expect(await eventually(() => processesMentioning(marker).length === 0, 3000)).toBe(true);
+        expect(await eventually(() => processesMentioning(marker).length === 0, 5000)).toBe(true);
       } finally {
         await slowRenderer.close();
       }

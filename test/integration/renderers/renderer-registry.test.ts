@@ -1,6 +1,9 @@
 import { RendererRegistry, SceneError } from '@tessera/renderers';
 import { onPath } from './renderers.fixture';
 
+// Every test starts real renderer processes; on a busy 2-core machine one Blender start takes seconds.
+jest.setTimeout(60_000);
+
 describe(RendererRegistry.name, () => {
   it('offers builtin always, and blender and povray where they are installed, with their own versions', async () => {
     const registry = await RendererRegistry.forWorker();

@@ -1,6 +1,7 @@
 import { InitialSchema1764158400000 } from './1764158400000-initial-schema';
 import { BlocklistAndRetries1764165600000 } from './1764165600000-blocklist-and-retries';
 import { BackupLeases1764172800000 } from './1764172800000-backup-leases';
+import { Ledger1764180000000 } from './1764180000000-ledger';
 
 /** Every migration in order. A schema change is a new file here, never an edit of a landed one. */
-export const MIGRATIONS = [InitialSchema1764158400000, BlocklistAndRetries1764165600000, BackupLeases1764172800000];
+export const MIGRATIONS = [InitialSchema1764158400000, BlocklistAndRetries1764165600000, BackupLeases1764172800000, Ledger1764180000000];

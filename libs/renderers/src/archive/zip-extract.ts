@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,7 +43,7 @@ const MADE_BY_UNIX = 3;
  * Extracts a scene archive into `targetDir`, which must not exist yet, and returns the files it holds.
  *
  * Everything is checked from the central directory before a byte is written: entry count, paths (no `..`,
- * no absolute paths, no backslashes, no duplicates), types (files and directories only: no symlinks, no
+ * no absolute paths, no empty or `.` segments, no duplicates), types (files and directories only: no symlinks, no
  * devices), encryption and compression method, and the declared sizes against the limit. Then the entries
  * are inflated into a sibling temporary directory while their real sizes are counted: an entry that inflates
  * past its declared size or past the total limit stops the extraction (a zip bomb with lying headers). The
@@ -115,12 +115,14 @@ function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
   });
 }
 
-/** yauzl checks names before it hands out an entry; its reasons become ours, with the entry's name. */
+/**
+ * yauzl checks names before it hands out an entry; its reasons become ours, with the entry's name. (It reads
+ * backslashes as the separators Windows tools meant, so `..\x` is caught as `../x`.)
+ */
 function entryError(error: Error): SceneError {
   const reasons: [RegExp, (name: string) => string][] = [
     [/^absolute path: (.*)$/s, (name) => `zip entry "${name}" has an absolute path`],
     [/^invalid relative path: (.*)$/s, (name) => `zip entry "${name}" points outside the scene directory ("..")`],
-    [/^invalid characters in fileName: (.*)$/s, (name) => `zip entry "${name}" contains a backslash`],
   ];
   for (const [pattern, message] of reasons) {
     const match = pattern.exec(error.message);
@@ -198,7 +200,6 @@ async function writeEntries(zip: yauzl.ZipFile, planned: PlannedEntry[], root: s
       throw inflateError(error, path, entry);
     }
   }
-  await stat(root);
 }
 
 function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {

@@ -1,0 +1,4 @@
+export * from './money';
+export * from './credit.errors';
+export * from './pricing';
+export * from './ledger-postings';
