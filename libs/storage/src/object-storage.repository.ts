@@ -207,7 +207,8 @@ export class ObjectStorage implements OnModuleDestroy {
     return getSignedUrl(
       this.client,
       new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }),
-      { expiresIn: assertExpiry(expiresInSeconds) },
+      // The presigner leaves content-type unsigned unless told: then the uploader could send any type.
+      { expiresIn: assertExpiry(expiresInSeconds), ...(contentType ? { signableHeaders: new Set(['content-type']) } : {}) },
     );
   }
 
