@@ -82,7 +82,17 @@ have_postgres_server() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' > /dev/null
 }
 
+# The renderers the tests run for real: Blender (Cycles), POV-Ray with its standard includes, and bubblewrap,
+# the sandbox both run in (POV-Ray 3.7's own file-I/O restrictions do not work on Linux).
+have_renderers() {
+  command -v blender > /dev/null 2>&1 && command -v povray > /dev/null 2>&1 && command -v bwrap > /dev/null 2>&1 &&
+    [ -f /usr/share/povray-3.7/include/colors.inc ]
+}
+
 have_nats_server || apt_install nats-server
+if [ "$mode" = test ] && ! have_renderers; then
+  apt_install blender povray povray-includes bubblewrap
+fi
 if [ "$mode" = test ] && ! have_postgres_server; then
   apt_install postgresql
 fi

@@ -63,7 +63,7 @@ describe('chaos: renderers that crash, hang or write the wrong size', () => {
       imports: [
         WorkerModule.forRoot({
           natsUrl, workerId: `faulty-${fault}`, name: `faulty ${fault}`, slots: 1, cacheDir: (cache as TempDir).path,
-          drainTimeoutMs: 100, tileTimeoutMs, idlePollMs: 100, requestTimeoutMs: 5000,
+          drainTimeoutMs: 100, tileTimeoutMs, idlePollMs: 100, requestTimeoutMs: 5000, blenderMode: 'cold', blenderDevice: 'cpu',
         }),
       ],
     })

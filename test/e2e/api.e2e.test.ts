@@ -80,8 +80,10 @@ describe('the HTTP API', () => {
     it('plans frames x tiles, lists the job, and reports frames that are not stitched yet', async () => {
       const response = await post('/v1/jobs', { sceneId, frames: '1,5,9-10', width: 100, height: 50, tiles: '3x2' });
       expect(response.status).toBe(201);
-      const job = (await response.json()) as { id: string; frames: string; frameCount: number; tiles: { total: number; pending: number } };
+      const job = (await response.json()) as { id: string; frames: string; frameCount: number; tiles: { total: number; pending: number }; waitingFor: string };
       expect(job).toMatchObject({ frames: '1,5,9,10', frameCount: 4, tiles: { total: 24, pending: 24 } });
+      // This farm has no workers: the job waits, and says for what.
+      expect(job.waitingFor).toContain('no worker with builtin connected');
       const listed = (await (await fetch(`${base}/v1/jobs?state=queued`)).json()) as Array<{ id: string }>;
       expect(listed.map((j) => j.id)).toContain(job.id);
       const notYet = await fetch(`${base}/v1/jobs/${job.id}/frames/5`);

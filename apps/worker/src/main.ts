@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, homedir, hostname } from 'node:os';
@@ -39,9 +39,11 @@ export function workerCommand(): Command {
     .option('--cache-dir <dir>', 'scene cache and identity', join(homedir(), '.cache', 'tessera'))
     .option('--drain-timeout <ms>', 'on SIGTERM, how long running tiles may finish', positiveInt('--drain-timeout'), 30_000)
     .option('--tile-timeout <s>', 'stop and report a render that runs longer than this', positiveInt('--tile-timeout'), 3600)
+    .addOption(new Option('--blender-mode <mode>', 'keep Blender running with the scene loaded, or start it per tile').choices(['warm', 'cold']).default('warm'))
+    .addOption(new Option('--blender-device <device>', 'Cycles device').choices(['cpu', 'cuda', 'optix', 'hip']).default('cpu'))
     .option('--idle-poll <ms>', 'wait between work requests when there is none', positiveInt('--idle-poll'), 500)
     .addHelpText('after', `\nThis machine has ${availableParallelism()} cores; run one slot per core for CPU rendering.`)
-    .action(async (flags: { nats: string; id?: string; name: string; slots: number; cacheDir: string; drainTimeout: number; tileTimeout: number; idlePoll: number }) => {
+    .action(async (flags: { nats: string; id?: string; name: string; slots: number; cacheDir: string; drainTimeout: number; tileTimeout: number; idlePoll: number; blenderMode: 'warm' | 'cold'; blenderDevice: WorkerOptions['blenderDevice'] }) => {
       const workerId = flags.id ?? (await persistentWorkerId(flags.cacheDir));
       const valid = workerIdSchema.safeParse(workerId);
       if (!valid.success) throw new InvalidArgumentError(`--id ${valid.error.issues[0]?.message}`);
@@ -53,6 +55,8 @@ export function workerCommand(): Command {
         cacheDir: flags.cacheDir,
         drainTimeoutMs: flags.drainTimeout,
         tileTimeoutMs: flags.tileTimeout * 1000,
+        blenderMode: flags.blenderMode,
+        blenderDevice: flags.blenderDevice,
         idlePollMs: flags.idlePoll,
         requestTimeoutMs: 5000,
       };

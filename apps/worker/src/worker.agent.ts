@@ -52,6 +52,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    for (const note of this.renderers.notes) this.logger.warn(note);
     const heartbeatMs = await this.register();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatMs);
     this.workLoop = this.askForWork();
@@ -214,6 +215,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
         this.options.requestTimeoutMs,
       ).catch((error: Error) => this.logger.warn(`releasing leases failed (${error.message}); they will expire`));
     }
+    await this.renderers.close();
     const unpublished = await this.outbox.flush(this.options.drainTimeoutMs);
     if (unpublished > 0) this.logger.warn(`${unpublished} result(s) could not be published before exit; their leases will expire`);
     clearInterval(this.heartbeatTimer);

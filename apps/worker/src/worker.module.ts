@@ -1,10 +1,29 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@tessera/messaging';
 import { RendererRegistry } from '@tessera/renderers';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SceneCache } from './scene-cache';
 import { WorkerAgent } from './worker.agent';
 import { WORKER_OPTIONS, type WorkerOptions } from './worker.options';
+
+/**
+ * The renderers this machine has. Each Blender uses cores / slots threads, so slots render side by side
+ * instead of fighting over every core.
+ */
+function renderersFor(options: WorkerOptions): Promise<RendererRegistry> {
+  return RendererRegistry.forWorker({
+    workDir: join(options.cacheDir, 'renderers'),
+    blender: {
+      mode: options.blenderMode,
+      device: options.blenderDevice,
+      threads: Math.max(1, Math.floor(availableParallelism() / options.slots)),
+      maxIdleSessions: options.slots,
+      tileTimeoutMs: options.tileTimeoutMs,
+    },
+    povray: { tileTimeoutMs: options.tileTimeoutMs },
+  });
+}
 
 /** A worker holds a NATS connection and nothing else: no database, no storage credentials. */
 @Module({})
@@ -15,7 +34,7 @@ export class WorkerModule {
       imports: [MessagingModule.forRoot({ url: options.natsUrl, name: `tessera-worker-${options.workerId}` })],
       providers: [
         { provide: WORKER_OPTIONS, useValue: options },
-        { provide: RendererRegistry, useFactory: () => RendererRegistry.forWorker() },
+        { provide: RendererRegistry, useFactory: () => renderersFor(options) },
         { provide: SceneCache, useFactory: () => new SceneCache(join(options.cacheDir, 'scenes')) },
         WorkerAgent,
       ],

@@ -8,6 +8,10 @@ export interface WorkerOptions {
   slots: number;
   /** Where scenes are cached by SHA-256 between tiles. */
   cacheDir: string;
+  /** Blender: keep one Blender per slot with the scene loaded (warm, default) or start one per tile (cold). */
+  blenderMode: 'warm' | 'cold';
+  /** Blender: the Cycles device; `cpu` always works, a GPU kind only where the machine has one. */
+  blenderDevice: 'cpu' | 'cuda' | 'optix' | 'hip';
   /** A render running longer than this is stopped and reported failed (the tile is retried elsewhere). */
   tileTimeoutMs: number;
   /** On SIGTERM, how long running tiles may take to finish before their leases are given back. */

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { TesseraConfig } from '@tessera/contracts';
 import { Clock, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling } from '@tessera/domain';
-import { JobEntity, JobRepository, planRows, SceneRepository } from '@tessera/persistence';
+import { JobEntity, JobRepository, planRows, SceneRepository, WorkerRepository } from '@tessera/persistence';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 import { ObjectStorage } from '@tessera/storage';
 import { FrameNotReadyError, IdempotencyMismatchError, InvalidJobError, NotFoundError } from '../api.errors';
@@ -21,6 +21,7 @@ export class JobService {
     private readonly clock: Clock,
     private readonly jobs: JobRepository,
     private readonly scenes: SceneRepository,
+    private readonly workers: WorkerRepository,
     private readonly storage: ObjectStorage,
   ) {}
 
@@ -133,6 +134,17 @@ export class JobService {
     return job;
   }
 
+  /**
+   * A job no connected worker can run stays queued rather than failing: it starts when such a worker
+   * registers. A worker counts as connected while its heartbeats are younger than a lease.
+   */
+  private async waitingFor(job: JobEntity): Promise<string | null> {
+    const since = this.clock.now() - this.config.scheduling.leaseTtlMs;
+    const workers = (await this.workers.list()).filter((w) => w.lastSeenAt >= since);
+    if (workers.some((w) => w.capabilities.renderers.some((r) => r.name === job.renderer))) return null;
+    return `no worker with ${job.renderer} connected (${workers.length} worker(s) connected); the job starts when one registers`;
+  }
+
   private sameRequest(job: JobEntity, requestHash: string, key: string): JobEntity {
     if (job.requestHash !== requestHash) {
       throw new IdempotencyMismatchError(`Idempotency-Key ${key} was used for a different request (job ${job.id}); use a new key`);
@@ -171,6 +183,7 @@ export class JobService {
         elapsedSeconds: Math.max(0, (end - job.createdAt) / 1000),
       },
       error: job.error,
+      waitingFor: job.state === 'queued' ? await this.waitingFor(job) : null,
       errors: errors.map((a) => ({ tileId: a.tileId, leaseId: a.id, workerId: a.workerId, message: a.error ?? '', at: iso(a.finishedAt) })),
     };
   }

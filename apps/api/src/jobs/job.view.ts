@@ -44,6 +44,8 @@ export class JobView {
   @ApiProperty({ type: TileCountsView }) tiles: TileCountsView;
   @ApiProperty({ type: JobTimingsView }) timings: JobTimingsView;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the job failed.' }) error: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why a queued job has not started, e.g. no connected worker can run its renderer.' })
+  waitingFor: string | null;
   @ApiProperty({ type: [JobErrorView], description: 'The latest failed or rejected renders.' }) errors: JobErrorView[];
 }
 

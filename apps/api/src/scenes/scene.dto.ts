@@ -23,6 +23,8 @@ export class SceneInfoView {
   @ApiProperty() height: number;
   @ApiProperty() samples: number;
   @ApiProperty({ type: [String] }) notes: string[];
+  @ApiPropertyOptional({ type: [String], description: 'External files the scene references that are not in the upload.' })
+  missingFiles?: string[];
 }
 
 export class SceneView {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -25,7 +25,7 @@ export function sceneStorageKey(sha256: string): string {
  * under their hash. The same bytes uploaded twice are stored once.
  */
 @Injectable()
-export class SceneService {
+export class SceneService implements OnApplicationShutdown {
   constructor(
     @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
     private readonly clock: Clock,
@@ -68,6 +68,10 @@ export class SceneService {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.renderers.close();
   }
 
   async get(id: string): Promise<SceneView> {

@@ -8,6 +8,7 @@ export interface SceneInfoColumn {
   height: number;
   samples: number;
   notes: string[];
+  missingFiles?: string[];
 }
 
 /** A scene file stored once in object storage under its SHA-256, which is also its id. */
