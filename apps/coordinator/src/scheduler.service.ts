@@ -12,7 +12,8 @@ import {
   type WorkRequest,
 } from '@tessera/contracts';
 import { Clock } from '@tessera/domain';
-import { LeaseRepository, SceneRepository, WorkerRepository, type GrantedLease } from '@tessera/persistence';
+import { LeaseRepository, SceneRepository, tileLogKey, WorkerRepository, type GrantedLease } from '@tessera/persistence';
+import { LOG_CONTENT_TYPE } from '@tessera/contracts';
 import { ObjectStorage } from '@tessera/storage';
 import { UnknownWorkerError } from './errors';
 import { TESSERA_CONFIG } from '@tessera/runtime';
@@ -98,6 +99,7 @@ export class SchedulerService {
       bitDepth: job.bitDepth as Lease['bitDepth'],
       scene: { sha256: scene.id, size: scene.size, url: await this.storage.presignGet(scene.storageKey, ttl) },
       output: { url: await this.storage.presignPut(attempt.outputKey, ttl, 'image/png') },
+      log: { url: await this.storage.presignPut(tileLogKey(job.id, tile.id, attempt.id), ttl, LOG_CONTENT_TYPE) },
       expiresAt: new Date(attempt.expiresAt).toISOString(),
     };
   }

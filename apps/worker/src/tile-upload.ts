@@ -1,11 +1,11 @@
 import { StorageHttpError } from './transient';
 
-/** PUTs a tile to its presigned URL: the worker never holds storage credentials, only this one URL. */
-export async function uploadTile(url: string, png: Buffer, signal: AbortSignal): Promise<void> {
+/** PUTs a tile (or its log) to a presigned URL: the worker never holds storage credentials, only this one URL. */
+export async function uploadTile(url: string, body: Buffer, signal: AbortSignal, contentType = 'image/png'): Promise<void> {
   const response = await fetch(url, {
     method: 'PUT',
-    body: png,
-    headers: { 'content-type': 'image/png', 'content-length': String(png.length) },
+    body,
+    headers: { 'content-type': contentType, 'content-length': String(body.length) },
     signal,
   });
   if (!response.ok) {

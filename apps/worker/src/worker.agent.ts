@@ -7,10 +7,11 @@ import {
   subjects,
   workReplySchema,
   type Lease,
+  LOG_CONTENT_TYPE,
 } from '@tessera/contracts';
 import { pixelHash } from '@tessera/imaging';
 import { NATS_CONNECTION, RemoteError, requestJson, type NatsConnection } from '@tessera/messaging';
-import { RendererRegistry } from '@tessera/renderers';
+import { RENDER_LOG_LIMIT, RenderFailedError, RendererRegistry } from '@tessera/renderers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { detectCapabilities } from './capabilities';
 import { ResultOutbox } from './result-outbox';
@@ -144,6 +145,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       });
       const hash = await pixelHash(tile.png);
       await withStorageRetries(() => uploadTile(lease.output.url, tile.png, signal), signal);
+      await this.uploadLog(lease, tile.log, signal);
       this.outbox.enqueue({
         ...base,
         status: 'rendered',
@@ -163,11 +165,21 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       const message = timeout.signal.aborted
         ? `render timed out after ${this.options.tileTimeoutMs / 1000} s`
         : (error as Error).message || String(error);
+      await this.uploadLog(lease, error instanceof RenderFailedError ? error.log : message, aborted);
       this.logger.warn(`tile ${lease.tileId} (frame ${lease.frame}) failed: ${message}`);
       this.outbox.enqueue({ ...base, status: 'failed', error: message.slice(0, 4000), renderSeconds: (performance.now() - started) / 1000 });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The renderer's output for the artist; a log that cannot be stored is not worth failing the tile for. */
+  private async uploadLog(lease: Lease, log: string | undefined, signal: AbortSignal): Promise<void> {
+    if (!log) return;
+    const body = Buffer.from(log.slice(-RENDER_LOG_LIMIT), 'utf8');
+    await uploadTile(lease.log.url, body, signal, LOG_CONTENT_TYPE).catch((error: Error) =>
+      this.logger.warn(`log of tile ${lease.tileId} not stored: ${error.message}`),
+    );
   }
 
   private async heartbeat(): Promise<void> {

@@ -85,6 +85,8 @@ export const leaseSchema = z
       .strict(),
     /** Presigned PUT for exactly one object: the tile's PNG. */
     output: z.object({ url: z.string().url() }).strict(),
+    /** Presigned PUT for the renderer's log of this lease (text, at most 64 KiB), so artists can read why a tile failed. */
+    log: z.object({ url: z.string().url() }).strict(),
     expiresAt: z.string().datetime(),
   })
   .strict();
@@ -156,6 +158,9 @@ export const tileResultSchema = z.discriminatedUnion('status', [
     .strict(),
 ]);
 export type TileResult = z.infer<typeof tileResultSchema>;
+
+/** The content type a tile log is uploaded with (its presigned PUT signs it). */
+export const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';
 
 /** The reply to any request that could not be served. */
 export const errorReplySchema = z

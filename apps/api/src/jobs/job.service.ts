@@ -3,12 +3,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { TesseraConfig } from '@tessera/contracts';
 import { Clock, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling } from '@tessera/domain';
-import { JobEntity, JobRepository, planRows, SceneRepository, WorkerRepository } from '@tessera/persistence';
+import { JobEntity, JobRepository, planRows, SceneRepository, tileLogKey, WorkerRepository } from '@tessera/persistence';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 import { ObjectStorage } from '@tessera/storage';
 import { FrameNotReadyError, IdempotencyMismatchError, InvalidJobError, NotFoundError } from '../api.errors';
 import type { SubmitJobDto } from './submit-job.dto';
-import type { FrameView, JobView } from './job.view';
+import type { FrameView, JobView, TileView } from './job.view';
 
 /** More tiles than this in one job is refused: split the frames over several jobs. */
 export const MAX_TILES_PER_JOB = 200_000;
@@ -126,6 +126,28 @@ export class JobService {
       size: head.size,
       url: await this.storage.presignGet(key, this.config.scheduling.presignTtlSeconds),
     };
+  }
+
+  async tiles(id: string, limit: number, offset: number): Promise<TileView[]> {
+    await this.find(id);
+    const tiles = await this.jobs.tiles(id, limit, offset);
+    return tiles.map((t) => ({
+      id: t.id, frame: t.frame, index: t.index, x: t.x, y: t.y, width: t.width, height: t.height,
+      state: t.state, attempts: t.attempts, failures: t.failures, error: t.error,
+    }));
+  }
+
+  /** The renderer's log of a tile's latest attempt that left one (failed renders included). */
+  async tileLog(id: string, tileId: string): Promise<{ stream: Readable; size: number; attempt: number; workerId: string }> {
+    await this.find(id);
+    const attempts = /^[0-9a-f-]{36}$/.test(tileId) ? await this.jobs.attemptsOfTile(id, tileId) : [];
+    if (attempts.length === 0) throw new NotFoundError(`job ${id} has no tile ${tileId}`);
+    for (const attempt of attempts) {
+      const key = tileLogKey(id, tileId, attempt.id);
+      const head = await this.storage.headObject(key);
+      if (head) return { stream: await this.storage.getObject(key), size: head.size, attempt: attempt.number, workerId: attempt.workerId };
+    }
+    throw new NotFoundError(`no log for tile ${tileId} of job ${id} yet: its renders have not written one`);
   }
 
   private async find(id: string): Promise<JobEntity> {

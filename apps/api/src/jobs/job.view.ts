@@ -57,3 +57,17 @@ export class FrameView {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Presigned GET of the stitched PNG, when done.' }) url: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Presigned GET of the thumbnail, when done.' }) thumbnailUrl: string | null;
 }
+
+export class TileView {
+  @ApiProperty() id: string;
+  @ApiProperty() frame: number;
+  @ApiProperty({ description: 'Row-major position in the tiling.' }) index: number;
+  @ApiProperty() x: number;
+  @ApiProperty() y: number;
+  @ApiProperty() width: number;
+  @ApiProperty() height: number;
+  @ApiProperty({ enum: ['pending', 'leased', 'accepted', 'failed', 'cancelled'] }) state: string;
+  @ApiProperty({ description: 'Leases granted so far.' }) attempts: number;
+  @ApiProperty() failures: number;
+  @ApiPropertyOptional({ nullable: true, type: String }) error: string | null;
+}

@@ -2,8 +2,8 @@ import { BadRequestException, Body, Controller, Get, Headers, HttpCode, HttpStat
 import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { JobService } from './job.service';
-import { FrameView, JobView } from './job.view';
-import { ListJobsQuery, SubmitJobDto } from './submit-job.dto';
+import { FrameView, JobView, TileView } from './job.view';
+import { ListJobsQuery, ListTilesQuery, SubmitJobDto } from './submit-job.dto';
 
 const frameParam = new ParseIntPipe({ exceptionFactory: () => new BadRequestException('frame must be a whole number') });
 
@@ -72,6 +72,24 @@ export class JobsController {
   @ApiProduces('image/png')
   thumbnail(@Param('id') id: string, @Param('frame', frameParam) frame: number, @Res({ passthrough: true }) response: Response) {
     return this.image(id, frame, 'thumbnail', false, response);
+  }
+
+  @Get(':id/tiles')
+  @ApiOperation({ summary: "A job's tiles (frame, region, state, attempts), in frame and tiling order" })
+  @ApiResponse({ status: 200, type: [TileView] })
+  tiles(@Param('id') id: string, @Query() query: ListTilesQuery): Promise<TileView[]> {
+    return this.jobs.tiles(id, Math.min(1000, Math.max(1, Number(query.limit ?? 100))), Number(query.offset ?? 0));
+  }
+
+  @Get(':id/tiles/:tile/log')
+  @ApiOperation({ summary: "The renderer's output (stdout/stderr, trimmed to 64 KiB) for a tile's latest attempt that wrote one" })
+  @ApiProduces('text/plain')
+  @ApiResponse({ status: 404, description: 'No such tile, or no log yet.' })
+  async tileLog(@Param('id') id: string, @Param('tile') tile: string, @Res({ passthrough: true }) response: Response): Promise<StreamableFile> {
+    const log = await this.jobs.tileLog(id, tile);
+    response.setHeader('x-tessera-attempt', String(log.attempt));
+    response.setHeader('x-tessera-worker', log.workerId);
+    return new StreamableFile(log.stream, { type: 'text/plain; charset=utf-8', length: log.size });
   }
 
   private async image(id: string, frame: number, which: 'frame' | 'thumbnail', redirect: boolean, response: Response): Promise<StreamableFile | undefined> {

@@ -92,3 +92,15 @@ export class ListJobsQuery {
   @Matches(/^\d+$/, { message: 'limit must be a whole number' })
   limit?: string;
 }
+
+export class ListTilesQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Matches(/^\d+$/, { message: 'limit must be a whole number' })
+  limit?: string;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Matches(/^\d+$/, { message: 'offset must be a whole number' })
+  offset?: string;
+}

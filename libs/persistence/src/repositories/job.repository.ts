@@ -108,6 +108,11 @@ export class JobRepository {
       .getMany();
   }
 
+  /** The attempts (leases) of one tile of a job, newest first. */
+  attemptsOfTile(jobId: string, tileId: string): Promise<AttemptEntity[]> {
+    return this.db.manager.find(AttemptEntity, { where: { jobId, tileId }, order: { number: 'DESC' } });
+  }
+
   /** Leases of a job that are still running: the workers holding them are told to abort. */
   activeAttempts(jobId: string): Promise<AttemptEntity[]> {
     return this.db.manager.findBy(AttemptEntity, { jobId, state: 'active' });
@@ -129,6 +134,11 @@ export class JobRepository {
 
   async tilesOf(jobId: string, states: TileState[]): Promise<TileEntity[]> {
     return this.db.manager.findBy(TileEntity, { jobId, state: In(states) });
+  }
+
+  /** A job's tiles in frame and tiling order, a page at a time. */
+  tiles(jobId: string, limit: number, offset: number): Promise<TileEntity[]> {
+    return this.db.manager.find(TileEntity, { where: { jobId }, order: { frame: 'ASC', index: 'ASC' }, take: limit, skip: offset });
   }
 }
 

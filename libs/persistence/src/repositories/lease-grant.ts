@@ -30,6 +30,11 @@ export function tileOutputKey(jobId: string, tileId: string, attemptId: string):
   return `jobs/${jobId}/tiles/${tileId}/${attemptId}.png`;
 }
 
+/** The renderer's log of one attempt, next to its output. */
+export function tileLogKey(jobId: string, tileId: string, attemptId: string): string {
+  return `jobs/${jobId}/tiles/${tileId}/${attemptId}.log`;
+}
+
 /**
  * Candidate tiles for a worker: of running or queued jobs it can render, not blocklisted for, and not a tile it
  * failed recently. Order: higher job priority, older job, then frame and tile order (frames finish early, so

@@ -4,7 +4,7 @@ import { AttemptEntity, JobEntity, TileEntity } from '../entities';
 import { grantLeases, type GrantedLease, type GrantRequest } from './lease-grant';
 import { closeAttempt, handOver, requeue } from './lease-handover';
 
-export { tileOutputKey, type GrantedLease, type GrantRequest } from './lease-grant';
+export { tileLogKey, tileOutputKey, type GrantedLease, type GrantRequest } from './lease-grant';
 
 export interface RenewOutcome {
   renewed: Array<{ leaseId: string; expiresAt: number }>;
