@@ -19,14 +19,16 @@ export function onPath(name: string): boolean {
 }
 
 /**
- * `describe`, or `describe.skip` with a warning naming what to install when a renderer binary is missing:
- * CI installs them (scripts/bootstrap.sh), a laptop without Blender still runs the rest of the suite.
+ * `describe`, or `describe.skip` with a warning naming what to install when a renderer binary is missing, so a
+ * laptop without Blender still runs the rest of the suite. Under CI (`CI` set) a missing binary is a failure:
+ * `npm test` installs them (scripts/bootstrap.sh), and a skipped renderer suite there would hide a broken install.
  */
 export function describeWithBinary(binary: string, name: string, body: () => void): void {
   if (onPath(binary)) {
     describe(name, body);
     return;
   }
+  if (process.env.CI) throw new Error(`${binary} is not installed, but the renderer tests must run under CI (bash scripts/bootstrap.sh installs it)`);
   console.warn(`SKIPPED "${name}": ${binary} is not installed (apt-get install ${binary === 'bwrap' ? 'bubblewrap' : binary})`);
   describe.skip(name, body);
 }
