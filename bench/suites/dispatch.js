@@ -1,0 +1,434 @@
+'use strict';
+// Suite "dispatch" (issue 6, suite 1): dispatch throughput through the real coordinator, database, S3 and
+// JetStream. A Farm with no workers runs nats-server, the embedded S3, the database (SQLite, then a throwaway
+// PostgreSQL when its binaries are installed), one coordinator and the API as child processes; this process
+// simulates WORKERS workers, each its own NATS connection speaking docs/protocol.md, that "render" by
+// uploading a precomputed PNG (with its true pixel hash) to the presigned URL at once.
+//
+// Environment: TESSERA_BENCH_TILES (default 20000, rounded to whole frames of 200 tiles),
+// TESSERA_BENCH_WORKERS (200), TESSERA_BENCH_DB (`sqlite,postgres`), TESSERA_BENCH_TIMEOUT_S (600 per run),
+// TESSERA_BENCH_CPU_PROF=1 (profile the coordinator through the inspector, as node --cpu-prof would, and print
+// its hottest functions).
+const { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { connect } = require('@nats-io/transport-node');
+const { jetstream } = require('@nats-io/jetstream');
+const { Farm, defaultFarmOptions } = require('../../dist/apps/cli/src/farm');
+const { ApiClient } = require('../../dist/apps/cli/src/api-client');
+const { planTiles } = require('../../dist/node_modules/@tessera/domain');
+const { encodePng, pixelHash } = require('../../dist/node_modules/@tessera/imaging');
+const { fixed } = require('../lib/measure');
+const { startPostgres } = require('../lib/postgres');
+
+const ROOT = join(__dirname, '..', '..');
+const WIDTH = 640;
+const HEIGHT = 320;
+const COLS = 20;
+const ROWS = 10; // 200 tiles of 32x32 per frame
+const TILES_PER_FRAME = COLS * ROWS;
+const TARGET_TILES_PER_S = 2000;
+const TARGET_RSS_MIB = 512;
+const BASELINE_MS = 3000;
+const IDLE_MS = 500; // what Tessera's worker waits after an empty work reply
+const REQUEST_TIMEOUT_MS = 30_000;
+const CLK_TCK = 100; // Linux USER_HZ
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const json = (v) => enc.encode(JSON.stringify(v));
+
+function envInt(name, fallback) {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
+}
+
+/** utime+stime (s) and VmHWM/VmRSS (MiB) of a process, from /proc. */
+function procStats(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+    return { cpu, hwmMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
+  } catch {
+    return { cpu: NaN, hwmMiB: NaN, rssMiB: NaN };
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function requestJson(nc, subject, payload) {
+  const reply = await nc.request(subject, json(payload), { timeout: REQUEST_TIMEOUT_MS });
+  const body = JSON.parse(dec.decode(reply.data));
+  if (body && body.error) {
+    const error = new Error(`${body.error.code}: ${body.error.message}`);
+    error.code = body.error.code;
+    throw error;
+  }
+  return body;
+}
+
+/** One PNG per distinct tile size, with its pixel hash (the coordinator recomputes and compares it). */
+async function precomputeTiles() {
+  const tiles = new Map();
+  let seed = 12345;
+  for (const region of planTiles(WIDTH, HEIGHT, COLS, ROWS)) {
+    const key = `${region.width}x${region.height}`;
+    if (tiles.has(key)) continue;
+    const data = new Uint8Array(region.width * region.height * 3);
+    for (let i = 0; i < data.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      data[i] = seed >>> 24;
+    }
+    const png = await encodePng({ data, width: region.width, height: region.height, channels: 3 }, 8);
+    tiles.set(key, { png, hash: await pixelHash(png) });
+  }
+  return tiles;
+}
+
+/** Raw NATS request/reply round trips per second: the same connections, a trivial in-process responder. */
+async function natsBaseline(natsUrl, connections) {
+  const responder = await connect({ servers: natsUrl, name: 'bench-echo' });
+  const reply = json({ leases: [] });
+  responder.subscribe('bench.v1.echo', { callback: (_err, msg) => msg.respond(reply) });
+  await responder.flush();
+  let count = 0;
+  const latencies = [];
+  const until = performance.now() + BASELINE_MS;
+  const started = performance.now();
+  await Promise.all(
+    connections.map(async (nc, i) => {
+      const payload = json({ workerId: `bench-${i}`, max: (i % 4) + 1 });
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        await nc.request('bench.v1.echo', payload, { timeout: REQUEST_TIMEOUT_MS });
+        latencies.push(performance.now() - t0);
+        count++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await responder.close();
+  latencies.sort((a, b) => a - b);
+  return { roundTripsPerS: count / seconds, count, seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+/** One simulated worker: register, heartbeat, ask for work, PUT the tile, publish the result. */
+async function simulateWorker(nc, index, ctx) {
+  const js = jetstream(nc);
+  const workerId = `bench-${ctx.tag}-${index}`;
+  const max = (index % 4) + 1;
+  const register = () =>
+    requestJson(nc, 'tessera.v1.worker.register', {
+      workerId,
+      name: `bench-${index}`,
+      protocol: 'v1',
+      capabilities: { renderers: [{ name: 'builtin', version: 'builtin-1.0.0' }], cpuCores: 4, memoryMiB: 8192, gpus: [], slots: max },
+    });
+  const { heartbeatIntervalMs } = await register();
+  const held = new Set();
+  const heartbeat = setInterval(() => {
+    requestJson(nc, 'tessera.v1.worker.heartbeat', { workerId, leaseIds: [...held].slice(0, 256) })
+      .then((r) => (ctx.aborts += r.abort.length))
+      .catch(() => ctx.errors.heartbeat++);
+  }, heartbeatIntervalMs);
+  heartbeat.unref();
+
+  const handle = async (lease) => {
+    held.add(lease.leaseId);
+    const base = { leaseId: lease.leaseId, tileId: lease.tileId, workerId };
+    const started = performance.now();
+    let result;
+    try {
+      const tile = ctx.tiles.get(`${lease.region.width}x${lease.region.height}`);
+      if (!tile) throw new Error(`no precomputed tile of ${lease.region.width}x${lease.region.height}`);
+      const t0 = performance.now();
+      const response = await fetch(lease.output.url, {
+        method: 'PUT',
+        body: tile.png,
+        headers: { 'content-type': 'image/png', 'content-length': String(tile.png.length) },
+      });
+      if (!response.ok) throw new Error(`PUT ${response.status}`);
+      await response.arrayBuffer();
+      ctx.putMs.push(performance.now() - t0);
+      result = {
+        ...base,
+        status: 'rendered',
+        pixelSha256: tile.hash,
+        width: lease.region.width,
+        height: lease.region.height,
+        renderSeconds: (performance.now() - started) / 1000,
+        device: 'cpu',
+        rendererVersion: 'builtin-1.0.0',
+      };
+    } catch (error) {
+      ctx.errors.put++;
+      result = { ...base, status: 'failed', error: String(error.message).slice(0, 4000), renderSeconds: 0 };
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const t0 = performance.now();
+        await js.publish(`tessera.v1.results.${workerId}`, json(result));
+        ctx.publishMs.push(performance.now() - t0);
+        ctx.published++;
+        ctx.lastPublishAt = performance.now();
+        break;
+      } catch (error) {
+        ctx.errors.publish++;
+        if (attempt >= 20 || ctx.done) break;
+        await sleep(100);
+      }
+    }
+    held.delete(lease.leaseId);
+  };
+
+  try {
+    while (!ctx.done) {
+      const t0 = performance.now();
+      let leases;
+      try {
+        leases = (await requestJson(nc, 'tessera.v1.work.request', { workerId, max })).leases;
+      } catch (error) {
+        ctx.errors.work++;
+        if (error.code === 'unknown_worker') await register().catch(() => undefined);
+        else await sleep(200);
+        continue;
+      }
+      const ms = performance.now() - t0;
+      ctx.leaseMs.push(ms);
+      if (leases.length === 0) {
+        ctx.emptyReplies++;
+        await sleep(IDLE_MS);
+        continue;
+      }
+      ctx.firstLeaseAt ??= t0;
+      ctx.leaseMsNonEmpty.push(ms);
+      ctx.leased += leases.length;
+      await Promise.all(leases.map(handle));
+    }
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** The hottest functions (self time) of a .cpuprofile, for the "what limits it" note. */
+function topFunctions(file, count = 15) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const total = profile.samples.length;
+  for (const id of profile.samples) {
+    const f = byId.get(id).callFrame;
+    const where = f.url ? `${f.url.replace(/^file:\/\//, '').replace(ROOT + '/', '')}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([fn, n]) => ({ fn, selfPct: (100 * n) / total }));
+}
+
+async function runOnce({ log, db, tiles, workers, totalTiles }) {
+  const home = mkdtempSync(join(tmpdir(), `tessera-bench-dispatch-${db}-`));
+  const profDir = join(home, 'cpu-prof');
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  let pg;
+  if (db === 'postgres') {
+    pg = await startPostgres();
+    if (pg.skipped) {
+      rmSync(home, { recursive: true, force: true });
+      return { db, skipped: pg.skipped };
+    }
+    env.DATABASE_URL = pg.url;
+  }
+  if (process.env.TESSERA_BENCH_CPU_PROF === '1') {
+    // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preload starts the inspector's profiler instead.
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${join(__dirname, '..', 'lib', 'cpu-prof-preload.js')}`.trim();
+    env.TESSERA_BENCH_PROF_DIR = profDir;
+  }
+  const farm = new Farm({ ...defaultFarmOptions(), home, workers: 0, apiPort: 0, echoLogs: false, env });
+  const connections = [];
+  const ctx = {
+    tag: `${db}${process.pid}`,
+    tiles,
+    done: false,
+    leased: 0,
+    published: 0,
+    emptyReplies: 0,
+    aborts: 0,
+    leaseMs: [],
+    leaseMsNonEmpty: [],
+    putMs: [],
+    publishMs: [],
+    errors: { work: 0, put: 0, publish: 0, heartbeat: 0 },
+    firstLeaseAt: undefined,
+    lastPublishAt: undefined,
+  };
+  try {
+    const info = await farm.start();
+    const coordinatorPid = farm.coordinators[0].pid;
+    const api = new ApiClient(info.apiUrl);
+    log(`dispatch [${db}${pg ? `, ${pg.version}` : ''}]: farm up (coordinator pid ${coordinatorPid}), ${workers} worker connections`);
+    for (let i = 0; i < workers; i++) connections.push(await connect({ servers: info.natsUrl, name: `bench-worker-${i}` }));
+    const baseline = await natsBaseline(info.natsUrl, connections);
+    log(`dispatch [${db}]: raw NATS request/reply ${fixed(baseline.roundTripsPerS, 0)}/s (p50 ${fixed(baseline.p50Ms)} ms, p99 ${fixed(baseline.p99Ms)} ms)`);
+
+    // The still example, its frame range stretched to as many frames as the tile count needs (same content).
+    const frames = Math.max(1, Math.round(totalTiles / TILES_PER_FRAME));
+    const scene = JSON.parse(readFileSync(join(ROOT, 'examples', 'still.scene.json'), 'utf8'));
+    scene.animation.frameEnd = scene.animation.frameStart + frames - 1;
+    const scenePath = join(home, 'still.scene.json');
+    writeFileSync(scenePath, JSON.stringify(scene));
+    const uploaded = await api.uploadScene(scenePath, 'builtin');
+    const submitStarted = performance.now();
+    const job = await api.submitJob({ sceneId: uploaded.id, frames: `${scene.animation.frameStart}-${scene.animation.frameEnd}`, width: WIDTH, height: HEIGHT, tiles: `${COLS}x${ROWS}` });
+    const submitMs = performance.now() - submitStarted;
+    log(`dispatch [${db}]: job ${job.id}: ${frames} frames x ${TILES_PER_FRAME} tiles = ${job.tiles.total} tiles (submit ${fixed(submitMs, 0)} ms)`);
+
+    // Job events (best effort) give the completion time without the 1 s poll's granularity.
+    let completedAt;
+    let finalState;
+    const events = connections[0].subscribe(`tessera.v1.events.job.${job.id}`, {
+      callback: (_err, msg) => {
+        const event = JSON.parse(dec.decode(msg.data));
+        if (event.type === 'job.state' && ['completed', 'failed', 'cancelled'].includes(event.state)) {
+          completedAt ??= performance.now();
+          finalState ??= event.state;
+          ctx.done = true;
+        }
+      },
+    });
+
+    const before = procStats(coordinatorPid);
+    const apiPid = farm.processes?.find?.((p) => p.name === 'api')?.pid;
+    const ownBefore = process.cpuUsage();
+    const timeline = [];
+    const deadline = performance.now() + envInt('TESSERA_BENCH_TIMEOUT_S', 600) * 1000;
+    const simulation = Promise.all(connections.map((nc, i) => simulateWorker(nc, i, ctx)));
+    let view = job;
+    while (!ctx.done) {
+      await sleep(1000);
+      view = await api.job(job.id);
+      const s = procStats(coordinatorPid);
+      timeline.push({ t: ctx.firstLeaseAt ? (performance.now() - ctx.firstLeaseAt) / 1000 : 0, accepted: view.tiles.accepted, framesDone: view.framesDone, coordinatorRssMiB: s.rssMiB, coordinatorCpuS: s.cpu - before.cpu });
+      log(`  t=${fixed(timeline.at(-1).t, 0)} s accepted ${view.tiles.accepted}/${view.tiles.total}, frames ${view.framesDone}/${view.frameCount}, leased ${view.tiles.leased}, coordinator RSS ${fixed(s.rssMiB, 0)} MiB`);
+      if (['completed', 'failed', 'cancelled'].includes(view.state)) {
+        completedAt ??= performance.now();
+        finalState ??= view.state;
+        ctx.done = true;
+      }
+      if (performance.now() > deadline) {
+        log(`dispatch [${db}]: timed out; reporting the partial run`);
+        completedAt = performance.now();
+        finalState = `timed out (${view.state})`;
+        ctx.done = true;
+      }
+    }
+    const after = procStats(coordinatorPid);
+    const own = process.cpuUsage(ownBefore);
+    events.unsubscribe();
+    await simulation;
+    view = await api.job(job.id);
+
+    const seconds = (completedAt - (ctx.firstLeaseAt ?? completedAt)) / 1000;
+    const accepted = view.tiles.accepted;
+    const cpu = after.cpu - before.cpu;
+    const sorted = [...ctx.leaseMs].sort((a, b) => a - b);
+    const sortedNonEmpty = [...ctx.leaseMsNonEmpty].sort((a, b) => a - b);
+    const put = [...ctx.putMs].sort((a, b) => a - b);
+    const pub = [...ctx.publishMs].sort((a, b) => a - b);
+    const result = {
+      db,
+      dbVersion: pg?.version ?? 'SQLite (better-sqlite3/sqlite3 as built)',
+      jobId: job.id,
+      state: finalState,
+      frames,
+      tilesTotal: view.tiles.total,
+      accepted,
+      failedOrRetried: { failed: view.tiles.failed, errors: view.errors?.length ?? 0 },
+      workers,
+      seconds,
+      tilesPerS: accepted / seconds,
+      publishedAllAtS: ctx.lastPublishAt && ctx.firstLeaseAt ? (ctx.lastPublishAt - ctx.firstLeaseAt) / 1000 : null,
+      submitMs,
+      lease: { requests: sorted.length, empty: ctx.emptyReplies, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), nonEmptyP50Ms: percentile(sortedNonEmpty, 50), nonEmptyP99Ms: percentile(sortedNonEmpty, 99), leased: ctx.leased },
+      putMs: { p50: percentile(put, 50), p99: percentile(put, 99) },
+      publishMs: { p50: percentile(pub, 50), p99: percentile(pub, 99) },
+      coordinator: { cpuSeconds: cpu, cpuSecondsPer1000Tiles: (cpu / accepted) * 1000, cpuUtilisation: cpu / seconds, peakRssMiB: after.hwmMiB },
+      api: apiPid ? procStats(apiPid) : null,
+      benchProcessCpuSeconds: (own.user + own.system) / 1e6,
+      aborts: ctx.aborts,
+      errors: ctx.errors,
+      baseline,
+      ratioTilesToRoundTrips: accepted / seconds / baseline.roundTripsPerS,
+      timeline,
+    };
+    log(
+      `dispatch [${db}]: ${accepted} tiles accepted in ${fixed(seconds, 1)} s = ${fixed(result.tilesPerS, 0)} tiles/s; lease p50 ${fixed(result.lease.p50Ms)} ms p99 ${fixed(result.lease.p99Ms)} ms; ` +
+        `coordinator ${fixed(cpu, 1)} CPU s (${fixed(result.coordinator.cpuSecondsPer1000Tiles, 2)} per 1000 tiles, ${fixed(result.coordinator.cpuUtilisation * 100, 0)}% of a core), peak RSS ${fixed(after.hwmMiB, 0)} MiB; ` +
+        `bench process ${fixed(result.benchProcessCpuSeconds, 1)} CPU s; PUT p50 ${fixed(result.putMs.p50)} ms, publish p50 ${fixed(result.publishMs.p50)} ms; errors ${JSON.stringify(ctx.errors)}`,
+    );
+    if (process.env.TESSERA_BENCH_CPU_PROF === '1') {
+      process.kill(coordinatorPid, 'SIGUSR2');
+      await sleep(2000);
+    }
+    return { result, profDir, coordinatorPid };
+  } catch (error) {
+    const logFile = join(home, 'logs', 'coordinator-1.log');
+    if (existsSync(logFile)) log(readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n'));
+    throw error;
+  } finally {
+    ctx.done = true;
+    await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)));
+    await farm.stop().catch((error) => log(`farm stop: ${error.message}`));
+    await pg?.stop?.();
+    // Kept when profiling: the profile is read from it afterwards.
+    if (process.env.TESSERA_BENCH_CPU_PROF !== '1') rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function run({ log }) {
+  const totalTiles = envInt('TESSERA_BENCH_TILES', 20_000);
+  const workers = envInt('TESSERA_BENCH_WORKERS', 200);
+  const dbs = (process.env.TESSERA_BENCH_DB ?? 'sqlite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
+  const tiles = await precomputeTiles();
+  const rows = [];
+  const runs = [];
+  for (const db of dbs) {
+    const out = await runOnce({ log, db, tiles, workers, totalTiles });
+    if (out.skipped) {
+      log(`dispatch [${db}]: skipped: ${out.skipped}`);
+      rows.push({ metric: `[${db}] skipped`, value: out.skipped });
+      runs.push(out);
+      continue;
+    }
+    const r = out.result;
+    if (process.env.TESSERA_BENCH_CPU_PROF === '1' && existsSync(out.profDir)) {
+      const file = readdirSync(out.profDir).find((f) => f.includes(`.${out.coordinatorPid}.`));
+      if (file) {
+        r.coordinatorProfile = { file: join(out.profDir, file), top: topFunctions(join(out.profDir, file)) };
+        log(`dispatch [${db}]: coordinator CPU profile ${r.coordinatorProfile.file}; hottest (self time):`);
+        for (const f of r.coordinatorProfile.top) log(`  ${fixed(f.selfPct, 1)}%  ${f.fn}`);
+      }
+    }
+    runs.push(r);
+    const tag = `[${db}, ${r.accepted} tiles, ${workers} workers]`;
+    rows.push(
+      { metric: `${tag} accepted tiles/s`, value: fixed(r.tilesPerS, 0), baseline: `NATS req/reply ${fixed(r.baseline.roundTripsPerS, 0)}/s`, ratio: fixed(r.ratioTilesToRoundTrips, 3), target: `>= ${TARGET_TILES_PER_S}`, met: r.tilesPerS >= TARGET_TILES_PER_S && r.state === 'completed' ? 'met' : 'NOT MET' },
+      { metric: `${tag} lease latency p50 / p99`, value: `${fixed(r.lease.p50Ms, 1)} / ${fixed(r.lease.p99Ms, 1)} ms`, baseline: `${fixed(r.baseline.p50Ms, 2)} / ${fixed(r.baseline.p99Ms, 2)} ms`, ratio: fixed(r.lease.p50Ms / r.baseline.p50Ms, 1) },
+      { metric: `${tag} coordinator CPU s per 1000 tiles`, value: fixed(r.coordinator.cpuSecondsPer1000Tiles, 2) },
+      { metric: `${tag} coordinator peak RSS`, value: `${fixed(r.coordinator.peakRssMiB, 0)} MiB`, target: `< ${TARGET_RSS_MIB} MB`, met: r.coordinator.peakRssMiB * 1.048576 < TARGET_RSS_MIB ? 'met' : 'NOT MET' },
+    );
+  }
+  return { rows, json: { parameters: { totalTiles, workers, width: WIDTH, height: HEIGHT, tiling: `${COLS}x${ROWS}` }, runs } };
+}
+
+module.exports = { name: 'dispatch', run };
