@@ -135,7 +135,11 @@ async function simulateWorker(nc, index, ctx) {
   const held = new Set();
   const heartbeat = setInterval(() => {
     requestJson(nc, 'tessera.v1.worker.heartbeat', { workerId, leaseIds: [...held].slice(0, 256) })
-      .then((r) => (ctx.aborts += r.abort.length))
+      .then((r) => {
+        // A closed lease (its result taken by a coordinator) is answered in `abort`: stop renewing it.
+        for (const leaseId of r.abort) held.delete(leaseId);
+        ctx.aborts += r.abort.length;
+      })
       .catch(() => ctx.errors.heartbeat++);
   }, heartbeatIntervalMs);
   heartbeat.unref();
@@ -178,7 +182,8 @@ async function simulateWorker(nc, index, ctx) {
         ctx.publishMs.push(performance.now() - t0);
         ctx.published++;
         ctx.lastPublishAt = performance.now();
-        break;
+        // Renewed until a heartbeat reply says the coordinator took the result (docs/protocol.md).
+        return;
       } catch (error) {
         ctx.errors.publish++;
         if (attempt >= 20 || ctx.done) break;

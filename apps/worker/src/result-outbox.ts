@@ -18,6 +18,8 @@ export class ResultOutbox {
   constructor(
     private readonly js: JetStreamClient,
     private readonly workerId: string,
+    /** Called with each lease whose result JetStream has stored. */
+    private readonly onPublished: (leaseId: string) => void = () => undefined,
   ) {}
 
   /** Leases whose results wait here: the worker keeps renewing them, so they do not expire meanwhile. */
@@ -42,6 +44,7 @@ export class ResultOutbox {
       try {
         await this.js.publish(subjects.result(this.workerId), encodeJson(head));
         this.queue.shift();
+        this.onPublished(head.leaseId);
         failures = 0;
       } catch (error) {
         failures += 1;

@@ -37,6 +37,13 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly logger = new Logger(WorkerAgent.name);
   private readonly tiles = new Map<string, RunningTile>();
   private readonly outbox: ResultOutbox;
+  /**
+   * Leases whose result is in JetStream but not yet taken by a coordinator. They keep being renewed: a busy
+   * coordinator may need longer than a lease to reach a result, and an expired lease would turn a result
+   * delivered in time into a late one. A heartbeat reply that no longer renews one (the attempt is closed)
+   * ends it.
+   */
+  private readonly delivered = new Set<string>();
   private stopping = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private workLoop: Promise<void> = Promise.resolve();
@@ -49,7 +56,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly renderers: RendererRegistry,
     private readonly cache: SceneCache,
   ) {
-    this.outbox = new ResultOutbox(jetstream(nc), options.workerId);
+    this.outbox = new ResultOutbox(jetstream(nc), options.workerId, (leaseId) => this.delivered.add(leaseId));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -187,11 +194,12 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       const reply = await requestJson(
         this.nc,
         subjects.heartbeat,
-        { workerId: this.options.workerId, leaseIds: [...this.tiles.keys(), ...this.outbox.leaseIds()].slice(0, 256) },
+        { workerId: this.options.workerId, leaseIds: [...this.tiles.keys(), ...this.outbox.leaseIds(), ...this.delivered].slice(0, 256) },
         heartbeatReplySchema,
         this.options.requestTimeoutMs,
       );
       for (const leaseId of reply.abort) {
+        this.delivered.delete(leaseId);
         const tile = this.tiles.get(leaseId);
         if (!tile) continue;
         this.logger.log(`coordinator aborted lease ${leaseId} (frame ${tile.lease.frame})`);
