@@ -15,7 +15,7 @@ export interface TempDir {
  * afterAll (or a finally); every start* harness removes its own directory in stop().
  */
 
-/** A fresh, empty directory under the OS temp dir, named `tessera-<prefix>-XXXXXX`. */
+/** A fresh, empty directory under the OS temp dir, named `tessera-<prefix>-<six random characters>`. */
 export async function tempDir(prefix: string): Promise<TempDir> {
   return handle(await mkdtemp(join(tmpdir(), `tessera-${sanitize(prefix)}-`)));
 }
