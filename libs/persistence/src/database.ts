@@ -56,10 +56,6 @@ export class Database {
     return this.dataSource.manager;
   }
 
-  /** Row locks that let several coordinators share PostgreSQL; SQLite serialises writers already. */
-  get lockClause(): '' | 'FOR UPDATE SKIP LOCKED' {
-    return this.kind === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') return this.dataSource.transaction('READ COMMITTED', work);

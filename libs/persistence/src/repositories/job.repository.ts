@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { Region } from '@tessera/contracts';
 import { TILE_STATES, type TileState } from '@tessera/domain';
 import { Database } from '../database';
@@ -113,10 +113,6 @@ export class JobRepository {
     return this.db.manager.find(AttemptEntity, { where: { jobId, tileId }, order: { number: 'DESC' } });
   }
 
-  /** Leases of a job that are still running: the workers holding them are told to abort. */
-  activeAttempts(jobId: string): Promise<AttemptEntity[]> {
-    return this.db.manager.findBy(AttemptEntity, { jobId, state: 'active' });
-  }
 
   /**
    * Cancels a job that has not ended. Returns the job as it now is and the leases whose workers must stop;
@@ -132,9 +128,6 @@ export class JobRepository {
     });
   }
 
-  async tilesOf(jobId: string, states: TileState[]): Promise<TileEntity[]> {
-    return this.db.manager.findBy(TileEntity, { jobId, state: In(states) });
-  }
 
   /** A job's tiles in frame and tiling order, a page at a time. */
   tiles(jobId: string, limit: number, offset: number): Promise<TileEntity[]> {
