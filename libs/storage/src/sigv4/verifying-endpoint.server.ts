@@ -124,15 +124,17 @@ export class VerifyingEndpoint {
     }
     if (awaitsContinue) res.writeContinue();
 
-    if (payloadHash === UNSIGNED_PAYLOAD) return this.options.handler(req, res);
     if (!hasBody(req)) {
-      if (payloadHash === EMPTY_SHA256) return this.options.handler(req, res);
+      if (payloadHash === UNSIGNED_PAYLOAD || payloadHash === EMPTY_SHA256) return this.options.handler(req, res);
       sendS3Error(req, res, refusalReply(new PayloadHashMismatchError(payloadHash, EMPTY_SHA256)));
       return;
     }
+    // Every body is spooled before s3rver sees it, unsigned ones too: s3rver truncates the object's file as
+    // soon as a PUT starts, so a client that went away mid-body would leave an empty object behind, where
+    // S3 stores nothing for an incomplete upload.
     let spooled: SpooledPayload;
     try {
-      spooled = await spoolVerifiedPayload(req, payloadHash, this.options.spoolDirectory);
+      spooled = await spoolVerifiedPayload(req, payloadHash === UNSIGNED_PAYLOAD ? null : payloadHash, this.options.spoolDirectory);
     } catch (error) {
       // The body has been read: the reply is the last thing on this connection. When the client went
       // away mid-body, there is nobody to read it and writing it is harmless.
