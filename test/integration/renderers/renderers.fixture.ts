@@ -19,18 +19,15 @@ export function onPath(name: string): boolean {
 }
 
 /**
- * `describe`, or `describe.skip` with a warning naming what to install when a renderer binary is missing, so a
- * laptop without Blender still runs the rest of the suite. Under CI (`CI` set) a missing binary is a failure:
- * `npm test` installs them (scripts/bootstrap.sh), and a skipped renderer suite there would hide a broken install.
+ * `describe` for a suite that needs a renderer binary. A missing binary fails the suite with what to install:
+ * `npm test` installs Blender, POV-Ray and bubblewrap (scripts/bootstrap.sh), and a skipped renderer suite would
+ * hide a broken install.
  */
 export function describeWithBinary(binary: string, name: string, body: () => void): void {
-  if (onPath(binary)) {
-    describe(name, body);
-    return;
+  if (!onPath(binary)) {
+    throw new Error(`${binary} is not installed: run \`bash scripts/bootstrap.sh\` (apt-get install ${binary === 'bwrap' ? 'bubblewrap' : binary})`);
   }
-  if (process.env.CI) throw new Error(`${binary} is not installed, but the renderer tests must run under CI (bash scripts/bootstrap.sh installs it)`);
-  console.warn(`SKIPPED "${name}": ${binary} is not installed (apt-get install ${binary === 'bwrap' ? 'bubblewrap' : binary})`);
-  describe.skip(name, body);
+  describe(name, body);
 }
 
 export function tileRequest(scenePath: string, overrides: Partial<RenderTileRequest> = {}): RenderTileRequest {
