@@ -150,6 +150,17 @@ describe.each(['sqlite', 'postgres'] as const)(`${LedgerRepository.name} on %s`,
     expect((await ledger.balance(artist)).available).toBe(20_000 - 12_288);
   });
 
+  it('a payment priced at zero is still its operator\'s: a forfeit reverses it, and the tile is paid again', async () => {
+    const { operator: cheater, job } = await submitted(20_000);
+    const honest = await w.account('operator', 'honest');
+    const check = (operatorId: string, attemptId: string) =>
+      db.transaction((m) => ledger.payVerification(m, { jobId: job.id, tileId: job.tiles[0].id, attemptId, operatorId, price: 0, feeBasisPoints: FEE }));
+    expect(await check(cheater, 'free-check')).toMatchObject({ paid: true, fee: 0, payout: 0 });
+    expect(await check(honest, 'honest-check')).toMatchObject({ paid: true });
+    const forfeit = await db.transaction((m) => ledger.forfeit(m, { jobId: job.id, operatorId: cheater, reason: 'failed a spot-check' }));
+    expect(forfeit).toEqual({ forfeited: 0, payments: 1, settled: false });
+  });
+
   it('nothing moves after settlement', async () => {
     const { operator, job } = await submitted(20_000);
     await db.transaction((m) => ledger.settle(m, job.id, 'cancelled'));

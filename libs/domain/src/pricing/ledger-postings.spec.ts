@@ -92,9 +92,9 @@ describe('ledger postings', () => {
   });
 
   it('a forfeit mirrors the payment it reverses, entry for entry', () => {
-    const payment = { id: 'tx-1', kind: 'verification_payment' as const, tileId: 'tile', attemptId: 'attempt', entries: checkDraft(verificationPaymentPosting(terms(100), 30)) };
+    const payment = { id: 'tx-1', kind: 'verification_payment' as const, tileId: 'tile', attemptId: 'attempt', operatorId: 'operator', entries: checkDraft(verificationPaymentPosting(terms(100), 30)) };
     const forfeit = forfeitPosting(payment, 'job', 'caught');
-    expect(forfeit).toMatchObject({ kind: 'forfeit', reversesId: 'tx-1', tileId: 'tile', attemptId: 'attempt', jobId: 'job' });
+    expect(forfeit).toMatchObject({ kind: 'forfeit', reversesId: 'tx-1', tileId: 'tile', attemptId: 'attempt', operatorId: 'operator', jobId: 'job' });
     expect(checkDraft(forfeit).map((e) => e.amount)).toEqual(payment.entries.map((e) => -e.amount));
   });
 

@@ -53,6 +53,11 @@ export interface TransactionDraft {
   jobId?: string | null;
   tileId?: string | null;
   attemptId?: string | null;
+  /**
+   * The operator a payment pays (and its forfeit takes back from). Kept on the transaction, not only in its
+   * entries: a payment priced at zero has no entries, and is still that operator's payment.
+   */
+  operatorId?: string | null;
   /** The payment a forfeit reverses. */
   reversesId?: string | null;
   memo: string;
@@ -118,6 +123,7 @@ export function tilePaymentPosting(terms: PaymentTerms): TransactionDraft {
     jobId: terms.jobId,
     tileId: terms.tileId,
     attemptId: terms.attemptId,
+    operatorId: terms.operatorId,
     memo: `tile ${terms.tileId}, attempt ${terms.attemptId}`,
     entries: [
       held(terms.artistId, 'escrow', terms.jobId, -terms.price),
@@ -140,6 +146,7 @@ export function verificationPaymentPosting(terms: PaymentTerms, allowanceLeft: M
     jobId: terms.jobId,
     tileId: terms.tileId,
     attemptId: terms.attemptId,
+    operatorId: terms.operatorId,
     memo: `check of tile ${terms.tileId}, attempt ${terms.attemptId}`,
     entries: [
       held(terms.artistId, 'allowance', terms.jobId, -fromAllowance),
@@ -155,6 +162,7 @@ export interface PostedPayment {
   kind: TransactionKind;
   tileId: string | null;
   attemptId: string | null;
+  operatorId: string | null;
   entries: EntryDraft[];
 }
 
@@ -169,6 +177,7 @@ export function forfeitPosting(payment: PostedPayment, jobId: string, reason: st
     jobId,
     tileId: payment.tileId,
     attemptId: payment.attemptId,
+    operatorId: payment.operatorId,
     reversesId: payment.id,
     memo: `forfeit of ${payment.kind} ${payment.id}: ${reason}`,
     entries: payment.entries.map((entry) => ({ ...entry, amount: -entry.amount })),

@@ -12,6 +12,7 @@ import { epochMs } from './columns';
  */
 @Entity('ledger_transactions')
 @Index('IDX_ledger_tx_job_kind', ['jobId', 'kind'])
+@Index('IDX_ledger_tx_job_operator', ['jobId', 'operatorId'])
 @Index('IDX_ledger_tx_tile', ['tileId'])
 @Index('UQ_ledger_tx_paid_attempt', ['attemptId'], { unique: true, where: "kind IN ('tile_payment', 'verification_payment')" })
 @Index('UQ_ledger_tx_reverses', ['reversesId'], { unique: true })
@@ -32,6 +33,10 @@ export class LedgerTransactionEntity {
   /** The lease (attempt) a payment is for: joins to the worker, for an operator's earnings per worker. */
   @Column('varchar', { length: 36, nullable: true })
   attemptId: string | null;
+
+  /** The operator a payment pays, or a forfeit takes back from (a zero-priced payment has no entry to say it). */
+  @Column('varchar', { length: 64, nullable: true })
+  operatorId: string | null;
 
   /** The payment a forfeit reverses. */
   @Column('varchar', { length: 36, nullable: true })

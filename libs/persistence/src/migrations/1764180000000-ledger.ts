@@ -35,12 +35,16 @@ export class Ledger1764180000000 implements MigrationInterface {
         name: 'ledger_transactions',
         columns: [
           { ...varchar('id', 36), isPrimary: true }, varchar('kind', 24), varchar('jobId', 36, true), varchar('tileId', 36, true),
-          varchar('attemptId', 36, true), varchar('reversesId', 36, true), { name: 'memo', type: 'text' }, bigint('createdAt'),
+          varchar('attemptId', 36, true), varchar('operatorId', 64, true), varchar('reversesId', 36, true), { name: 'memo', type: 'text' }, bigint('createdAt'),
         ],
         checks: [new TableCheck({ name: 'CHK_ledger_tx_kind', expression: `kind IN (${KINDS})` })],
-        foreignKeys: [new TableForeignKey({ columnNames: ['reversesId'], referencedTableName: 'ledger_transactions', referencedColumnNames: ['id'] })],
+        foreignKeys: [
+          new TableForeignKey({ columnNames: ['reversesId'], referencedTableName: 'ledger_transactions', referencedColumnNames: ['id'] }),
+          toAccount('operatorId'),
+        ],
         indices: [
           new TableIndex({ name: 'IDX_ledger_tx_job_kind', columnNames: ['jobId', 'kind'] }),
+          new TableIndex({ name: 'IDX_ledger_tx_job_operator', columnNames: ['jobId', 'operatorId'] }),
           new TableIndex({ name: 'IDX_ledger_tx_tile', columnNames: ['tileId'] }),
           // The ledger's own guards against paying twice (see LedgerTransactionEntity).
           new TableIndex({ name: 'UQ_ledger_tx_paid_attempt', columnNames: ['attemptId'], isUnique: true, where: "kind IN ('tile_payment', 'verification_payment')" }),

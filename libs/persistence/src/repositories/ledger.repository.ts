@@ -108,7 +108,7 @@ export class LedgerRepository {
     const now = this.clock.now();
     const tx = Object.assign(new LedgerTransactionEntity(), {
       id: randomUUID(), kind: draft.kind, jobId: draft.jobId ?? null, tileId: draft.tileId ?? null,
-      attemptId: draft.attemptId ?? null, reversesId: draft.reversesId ?? null, memo: draft.memo, createdAt: now,
+      attemptId: draft.attemptId ?? null, operatorId: draft.operatorId ?? null, reversesId: draft.reversesId ?? null, memo: draft.memo, createdAt: now,
     });
     await manager.insert(LedgerTransactionEntity, tx);
     if (entries.length > 0) {
@@ -190,12 +190,8 @@ export class LedgerRepository {
     if (await this.isSettled(manager, input.jobId)) return { forfeited: 0, payments: 0, settled: true };
     const payments = await manager
       .createQueryBuilder(LedgerTransactionEntity, 't')
-      .where('t.jobId = :jobId AND t.kind IN (:...kinds)', { jobId: input.jobId, kinds: PAYMENT_KINDS })
+      .where('t.jobId = :jobId AND t.operatorId = :operatorId AND t.kind IN (:...kinds)', { jobId: input.jobId, operatorId: input.operatorId, kinds: PAYMENT_KINDS })
       .andWhere('NOT EXISTS (SELECT 1 FROM ledger_transactions r WHERE r."reversesId" = t.id)')
-      .andWhere(
-        `EXISTS (SELECT 1 FROM ledger_entries p WHERE p."transactionId" = t.id AND p."accountId" = :operatorId AND p.pocket = 'pending')`,
-        { operatorId: input.operatorId },
-      )
       .orderBy('t.createdAt', 'ASC')
       .getMany();
     if (payments.length === 0) return { forfeited: 0, payments: 0, settled: false };
