@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { EXAMPLES, startTestFarm, type TestFarm } from './farm.harness';
+import { EXAMPLES, fetchWithKey, startTestFarm, type TestFarm } from './farm.harness';
 
 jest.setTimeout(120_000);
 
@@ -11,10 +11,12 @@ describe('the HTTP API', () => {
   let base = '';
   let sceneId = '';
 
+  /** Every request here carries the local admin's key; accounts.e2e covers keys and their absence. */
+  const authed = (url: string, init?: RequestInit) => fetchWithKey(url, (t as TestFarm).adminKey, init);
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    authed(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const upload = (bytes: Buffer | string, query = '') =>
-    fetch(`${base}/v1/scenes${query}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    authed(`${base}/v1/scenes${query}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
   const message = async (response: Response) => {
     const body = (await response.json()) as { message: string | string[] };
     return Array.isArray(body.message) ? body.message.join('; ') : body.message;
@@ -84,21 +86,21 @@ describe('the HTTP API', () => {
       expect(job).toMatchObject({ frames: '1,5,9,10', frameCount: 4, tiles: { total: 24, pending: 24 } });
       // This farm has no workers: the job waits, and says for what.
       expect(job.waitingFor).toContain('no worker with builtin connected');
-      const listed = (await (await fetch(`${base}/v1/jobs?state=queued`)).json()) as Array<{ id: string }>;
+      const listed = (await (await authed(`${base}/v1/jobs?state=queued`)).json()) as Array<{ id: string }>;
       expect(listed.map((j) => j.id)).toContain(job.id);
-      const notYet = await fetch(`${base}/v1/jobs/${job.id}/frames/5`);
+      const notYet = await authed(`${base}/v1/jobs/${job.id}/frames/5`);
       expect(notYet.status).toBe(409);
       expect(await message(notYet)).toContain('frame 5 of job');
-      expect((await fetch(`${base}/v1/jobs/${job.id}/frames/2`)).status).toBe(404);
-      expect((await fetch(`${base}/v1/jobs/${job.id}/frames/two`)).status).toBe(400);
+      expect((await authed(`${base}/v1/jobs/${job.id}/frames/2`)).status).toBe(404);
+      expect((await authed(`${base}/v1/jobs/${job.id}/frames/two`)).status).toBe(400);
       const cancelled = await post(`/v1/jobs/${job.id}/cancel`, {});
       expect(cancelled.status).toBe(200);
       expect(((await cancelled.json()) as { state: string }).state).toBe('cancelled');
     });
 
     it('answers 404 for a job that does not exist', async () => {
-      expect((await fetch(`${base}/v1/jobs/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
-      expect((await fetch(`${base}/v1/jobs/nonsense`)).status).toBe(404);
+      expect((await authed(`${base}/v1/jobs/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+      expect((await authed(`${base}/v1/jobs/nonsense`)).status).toBe(404);
     });
   });
 
@@ -131,10 +133,10 @@ describe('the HTTP API', () => {
     });
 
     it('serves a scene by id, and 404 for one that does not exist', async () => {
-      const response = await fetch(`${base}/v1/scenes/${sceneId}`);
+      const response = await authed(`${base}/v1/scenes/${sceneId}`);
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ id: sceneId, renderer: 'builtin', info: { frameStart: 1, frameEnd: 24 } });
-      expect((await fetch(`${base}/v1/scenes/${'0'.repeat(64)}`)).status).toBe(404);
+      expect((await authed(`${base}/v1/scenes/${'0'.repeat(64)}`)).status).toBe(404);
     });
   });
 

@@ -19,10 +19,20 @@ export function loadBuiltFarm(): { Farm: typeof FarmClass; ApiClient: typeof Api
 
 export interface TestFarm {
   farm: FarmClass;
+  /** A client with the local admin's key. */
   api: ApiClientClass;
   apiUrl: string;
+  /** The local admin's key (`tessera up` writes it to `<home>/admin.key`). */
+  adminKey: string;
+  /** fetch() on the API with a key: the admin's unless another is given. */
+  fetch(path: string, init?: RequestInit, key?: string): Promise<Response>;
   home: TempDir;
   stop(): Promise<void>;
+}
+
+/** fetch() with `Authorization: Bearer <key>` added to whatever headers the request has. */
+export function fetchWithKey(url: string, key: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${key}` } });
 }
 
 /** Short heartbeats and leases so that cancellation and expiry show within seconds. */
@@ -47,8 +57,10 @@ export async function startTestFarm(options: Partial<FarmOptions> = {}): Promise
     const info = await farm.start();
     return {
       farm,
-      api: new ApiClient(info.apiUrl),
+      api: new ApiClient(info.apiUrl, farm.adminKey),
       apiUrl: info.apiUrl,
+      adminKey: farm.adminKey,
+      fetch: (path, init, key = farm.adminKey) => fetchWithKey(`${info.apiUrl}${path}`, key, init),
       home,
       stop: async () => {
         await farm.stop();

@@ -94,8 +94,8 @@ describe('the farm end to end', () => {
   it('uploading the same scene twice stores it once', async () => {
     const farm = t as TestFarm;
     const bytes = await readFile(join(EXAMPLES, 'still.scene.json'));
-    const first = await fetch(`${farm.apiUrl}/v1/scenes?name=still.json`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
-    const second = await fetch(`${farm.apiUrl}/v1/scenes?name=again.json`, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const first = await farm.fetch('/v1/scenes?name=still.json', { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    const second = await farm.fetch('/v1/scenes?name=again.json', { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
     expect([first.status, second.status]).toEqual([expect.any(Number), 200]);
     const a = (await first.json()) as { id: string };
     const b = (await second.json()) as { id: string; name: string };

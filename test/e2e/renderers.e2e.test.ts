@@ -61,12 +61,12 @@ describe('Blender and POV-Ray scenes through the farm', () => {
       await blender.close?.();
     }
     // Each tile's Blender output is stored and served for the artist.
-    const api = (t as TestFarm).apiUrl;
-    const jobs = (await (await fetch(`${api}/v1/jobs?state=completed`)).json()) as Array<{ id: string; renderer: string }>;
+    const farm = t as TestFarm;
+    const jobs = (await (await farm.fetch('/v1/jobs?state=completed')).json()) as Array<{ id: string; renderer: string }>;
     const job = jobs.find((j) => j.renderer === 'blender') as { id: string };
-    const tiles = (await (await fetch(`${api}/v1/jobs/${job.id}/tiles?limit=2`)).json()) as Array<{ id: string; state: string }>;
+    const tiles = (await (await farm.fetch(`/v1/jobs/${job.id}/tiles?limit=2`)).json()) as Array<{ id: string; state: string }>;
     expect(tiles.map((tile) => tile.state)).toEqual(['accepted', 'accepted']);
-    const log = await fetch(`${api}/v1/jobs/${job.id}/tiles/${tiles[0].id}/log`);
+    const log = await farm.fetch(`/v1/jobs/${job.id}/tiles/${tiles[0].id}/log`);
     expect(log.status).toBe(200);
     expect(log.headers.get('x-tessera-attempt')).toBe('1');
     expect((await log.text()).length).toBeGreaterThan(0);

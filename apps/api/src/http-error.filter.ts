@@ -1,12 +1,19 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import { DomainError } from '@tessera/domain';
 import { SceneError } from '@tessera/renderers';
 import type { Response } from 'express';
 
 /** Domain error code -> HTTP status, in one place. Codes not listed are 400: the request was at fault. */
 const STATUS_BY_CODE: Record<string, number> = {
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  insufficient_credits: HttpStatus.PAYMENT_REQUIRED,
   not_found: HttpStatus.NOT_FOUND,
+  unknown_account: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
+  escrow_exists: HttpStatus.CONFLICT,
+  job_settled: HttpStatus.CONFLICT,
   idempotency_mismatch: HttpStatus.UNPROCESSABLE_ENTITY,
   payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   invalid_scene: HttpStatus.UNPROCESSABLE_ENTITY,
@@ -28,10 +35,14 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
+    if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer realm="tessera"');
     response.status(status).json({ statusCode: status, error: HttpStatus[status] ?? 'Error', code, message });
   }
 
   private describe(error: unknown): { status: number; code: string; message: string | string[] } {
+    if (error instanceof ThrottlerException) {
+      return { status: HttpStatus.TOO_MANY_REQUESTS, code: 'rate_limited', message: 'too many requests for this key; retry after the number of seconds in Retry-After' };
+    }
     if (error instanceof HttpException) {
       const body = error.getResponse();
       const message = typeof body === 'string' ? body : ((body as { message?: string | string[] }).message ?? error.message);

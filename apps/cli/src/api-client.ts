@@ -18,6 +18,24 @@ export interface JobView {
   timings: { createdAt: string; startedAt: string | null; finishedAt: string | null; elapsedSeconds: number };
   error: string | null;
   errors: Array<{ message: string; workerId: string }>;
+  cost: { held: number; spent: number; refunded: number; settled: boolean; heldCredits: string; spentCredits: string; refundedCredits: string } | null;
+}
+
+export interface BalanceView {
+  available: number;
+  held: number;
+  pending: number;
+  total: number;
+  availableCredits: string;
+  heldCredits: string;
+  pendingCredits: string;
+}
+
+export interface AccountView {
+  id: string;
+  name: string;
+  role: string;
+  balance: BalanceView;
 }
 
 export interface SceneView {
@@ -46,7 +64,14 @@ export class ApiError extends Error {
 
 /** A small typed client of Tessera's HTTP API, as a studio pipeline would write one. */
 export class ApiClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey?: string,
+  ) {}
+
+  me(): Promise<AccountView & { keyId: string; scopes: string[] }> {
+    return this.json(`${this.baseUrl}/v1/accounts/me`);
+  }
 
   async uploadScene(path: string, renderer: string): Promise<SceneView> {
     const size = (await stat(path)).size;
@@ -78,15 +103,20 @@ export class ApiClient {
   }
 
   async frameImage(id: string, frame: number): Promise<Buffer> {
-    const response = await fetch(`${this.baseUrl}/v1/jobs/${encodeURIComponent(id)}/frames/${frame}`);
+    const response = await fetch(`${this.baseUrl}/v1/jobs/${encodeURIComponent(id)}/frames/${frame}`, { headers: this.auth() });
     if (!response.ok) throw await toError(response);
     return Buffer.from(await response.arrayBuffer());
   }
 
-  private async json<T>(url: string, init?: RequestInit): Promise<T> {
+  /** The Authorization header every request carries when the client has a key. */
+  private auth(headers: Record<string, string> = {}): Record<string, string> {
+    return this.apiKey ? { ...headers, authorization: `Bearer ${this.apiKey}` } : headers;
+  }
+
+  private async json<T>(url: string, init: RequestInit = {}): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(url, init);
+      response = await fetch(url, { ...init, headers: this.auth(init.headers as Record<string, string> | undefined) });
     } catch (error) {
       throw new Error(`cannot reach the Tessera API at ${this.baseUrl} (${(error as Error).message}); is \`tessera up\` running?`);
     }

@@ -5,6 +5,7 @@ import { loadConfig, type TesseraConfig } from '@tessera/contracts';
 import { NatsServerProcess } from '@tessera/messaging';
 import { EmbeddedS3Server, freePort } from '@tessera/storage';
 import { AppProcess } from './app-process';
+import { ensureLocalAccounts } from './local-accounts';
 
 export interface FarmOptions {
   /** Data of the embedded services and the farm's logs; default `.tessera`. */
@@ -60,6 +61,8 @@ export class Farm {
   readonly workers: AppProcess[] = [];
   config: TesseraConfig | undefined;
   apiUrl = '';
+  /** The local admin's API key (also in `<home>/admin.key`, mode 0600). */
+  adminKey = '';
 
   constructor(private readonly options: FarmOptions) {}
 
@@ -94,6 +97,7 @@ export class Farm {
       this.coordinators.push(coordinator);
       await coordinator.waitFor(/coordinator ready/, 60_000);
     }
+    this.adminKey = await ensureLocalAccounts(this.config, home);
     const api = this.spawn('api', 'api', [], env);
     await api.waitFor(/api listening on/, 60_000);
     this.apiUrl = `http://${this.config.api.host}:${this.config.api.port}`;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { appEntry } from './app-process';
+import { accountCommand } from './commands/account.command';
 import { demoCommand } from './commands/demo.command';
 import { downloadCommand } from './commands/download.command';
 import { statusCommand } from './commands/status.command';
@@ -35,6 +36,7 @@ const program = new Command('tessera')
   .addCommand(submitCommand())
   .addCommand(statusCommand())
   .addCommand(downloadCommand())
+  .addCommand(accountCommand())
   .addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch((error: Error) => {

@@ -34,7 +34,7 @@ export class SchedulerService {
 
   async register(request: RegisterRequest): Promise<RegisterReply> {
     const now = this.clock.now();
-    await this.workers.register({ id: request.workerId, name: request.name, capabilities: request.capabilities, lastSeenAt: now }, now);
+    await this.workers.register({ id: request.workerId, name: request.name, capabilities: request.capabilities, operatorId: null, lastSeenAt: now }, now);
     // A worker registers when it starts: whatever it held before a restart is lost on its side.
     const released = await this.leases.releaseAll(request.workerId, now, 'worker registered again');
     if (released.length > 0) this.logger.warn(`worker ${request.workerId} restarted; ${released.length} lease(s) it held are pending again`);

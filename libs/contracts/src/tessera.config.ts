@@ -22,7 +22,23 @@ export interface TesseraConfig {
     secretAccessKey: string;
     forcePathStyle: boolean;
   };
-  api: { host: string; port: number; maxSceneBytes: number; publicUrl?: string };
+  api: {
+    host: string;
+    port: number;
+    maxSceneBytes: number;
+    publicUrl?: string;
+    /** Requests per key per minute; more get 429 with Retry-After. */
+    rateLimitPerMinute: number;
+  };
+  /** What rendering costs (docs/credits.md); a job keeps the prices it was submitted at. */
+  pricing: {
+    /** Micro-credits per million samples (pixels x samples), per renderer. */
+    ratePerMegasample: { builtin: number; blender: number; povray: number };
+    /** The platform's share of each payment, in basis points (1000 = 10%). */
+    feeBasisPoints: number;
+    /** Held on top of a job's tiles for spot-check renders, in basis points of their price. */
+    verificationAllowanceBasisPoints: number;
+  };
   scheduling: {
     leaseTtlMs: number;
     heartbeatIntervalMs: number;
@@ -61,6 +77,13 @@ const envSchema = z.object({
   API_PORT: int(0, 65535).default(8480),
   API_PUBLIC_URL: z.url().optional(),
   MAX_SCENE_BYTES: int(1, 64 * 1024 ** 3).default(2 * 1024 ** 3),
+  API_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(1_200),
+  // Starting prices (docs/credits.md): a 1920x1080 frame at 128 samples is 265.4 megasamples.
+  PRICE_BUILTIN_PER_MEGASAMPLE: int(0, 1_000_000_000).default(1_000),
+  PRICE_BLENDER_PER_MEGASAMPLE: int(0, 1_000_000_000).default(4_000),
+  PRICE_POVRAY_PER_MEGASAMPLE: int(0, 1_000_000_000).default(2_000),
+  PLATFORM_FEE_BASIS_POINTS: int(0, 10_000).default(1_000),
+  VERIFICATION_ALLOWANCE_BASIS_POINTS: int(0, 100_000).default(1_000),
   LEASE_TTL_MS: int(1000, 24 * 3600_000).default(30_000),
   HEARTBEAT_INTERVAL_MS: int(100, 3600_000).default(2_000),
   MAX_TILE_ATTEMPTS: int(1, 100).default(3),
@@ -112,7 +135,12 @@ export function loadConfig(
     natsReplicas: e.NATS_REPLICAS,
     databaseUrl: e.DATABASE_URL,
     s3,
-    api: { host: e.API_HOST, port: e.API_PORT, maxSceneBytes: e.MAX_SCENE_BYTES, publicUrl: e.API_PUBLIC_URL },
+    api: { host: e.API_HOST, port: e.API_PORT, maxSceneBytes: e.MAX_SCENE_BYTES, publicUrl: e.API_PUBLIC_URL, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
+    pricing: {
+      ratePerMegasample: { builtin: e.PRICE_BUILTIN_PER_MEGASAMPLE, blender: e.PRICE_BLENDER_PER_MEGASAMPLE, povray: e.PRICE_POVRAY_PER_MEGASAMPLE },
+      feeBasisPoints: e.PLATFORM_FEE_BASIS_POINTS,
+      verificationAllowanceBasisPoints: e.VERIFICATION_ALLOWANCE_BASIS_POINTS,
+    },
     scheduling: {
       leaseTtlMs: e.LEASE_TTL_MS,
       heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,

@@ -6,3 +6,4 @@ export * from './state-machine';
 export * from './clock';
 export * from './verification';
 export * from './pricing';
+export * from './auth';

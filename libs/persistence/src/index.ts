@@ -9,3 +9,4 @@ export * from './repositories/frame.repository';
 export * from './repositories/worker.repository';
 export * from './persistence.module';
 export * from './repositories/ledger.repository';
+export * from './repositories/account.repository';

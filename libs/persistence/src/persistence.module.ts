@@ -1,13 +1,18 @@
 import { DynamicModule, Global, Module, OnApplicationShutdown, Inject } from '@nestjs/common';
 import { Database, type DatabaseConfig } from './database';
+import { AccountRepository } from './repositories/account.repository';
 import { FrameRepository } from './repositories/frame.repository';
 import { JobRepository } from './repositories/job.repository';
 import { LeaseRepository } from './repositories/lease.repository';
+import { LedgerRepository } from './repositories/ledger.repository';
 import { SceneRepository } from './repositories/scene.repository';
 import { TileOutcomeRepository } from './repositories/tile-outcome.repository';
 import { WorkerRepository } from './repositories/worker.repository';
 
-const REPOSITORIES = [SceneRepository, JobRepository, LeaseRepository, TileOutcomeRepository, FrameRepository, WorkerRepository];
+/** Repositories that need only the database. */
+const REPOSITORIES = [SceneRepository, LeaseRepository, WorkerRepository, LedgerRepository];
+/** Repositories that also post to the ledger, in the transaction of the state change that moves credits. */
+const LEDGER_REPOSITORIES = [JobRepository, TileOutcomeRepository, FrameRepository, AccountRepository];
 
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(@Inject(Database) private readonly db: Database) {}
@@ -31,8 +36,13 @@ export class PersistenceModule {
           useFactory: (db: Database) => new repository(db),
           inject: [Database],
         })),
+        ...LEDGER_REPOSITORIES.map((repository) => ({
+          provide: repository,
+          useFactory: (db: Database, ledger: LedgerRepository) => new repository(db, ledger),
+          inject: [Database, LedgerRepository],
+        })),
       ],
-      exports: [Database, ...REPOSITORIES],
+      exports: [Database, ...REPOSITORIES, ...LEDGER_REPOSITORIES],
     };
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RendererName } from '@tessera/contracts';
 import {
-  DEFAULT_PRICING, estimateJob, ManualClock, MINT_ACCOUNT_ID, planTiles, readMicrocredits, tilePrice,
+  estimateJob, ManualClock, MINT_ACCOUNT_ID, planTiles, readMicrocredits, tilePrice,
   type AccountRole, type JobEstimate, type Microcredits, type PricingConfig,
 } from '@tessera/domain';
 import { Database, LedgerRepository, type DatabaseConfig } from '@tessera/persistence';
@@ -14,7 +14,11 @@ export type DatabaseKind = DatabaseConfig['kind'];
  * Prices a test can count on: one micro-credit per sample on every renderer, so a 16x12 tile at 4 samples
  * costs 768 micro-credits; a 10% fee and a 10% allowance, as in the defaults.
  */
-export const TEST_PRICING: PricingConfig = { ...DEFAULT_PRICING, ratePerMegasample: { builtin: 1_000_000, blender: 1_000_000, povray: 1_000_000 } };
+export const TEST_PRICING: PricingConfig = {
+  ratePerMegasample: { builtin: 1_000_000, blender: 1_000_000, povray: 1_000_000 },
+  feeBasisPoints: 1_000,
+  verificationAllowanceBasisPoints: 1_000,
+};
 
 /** Where test databases come from: one SQLite file, or one PostgreSQL database, per call to `open`. */
 export class DatabaseSource {

@@ -69,7 +69,7 @@ describe.each(['sqlite', 'postgres'] as const)(`${LedgerRepository.name} on %s`,
     const job = pricedJob();
     const refusal = db.transaction((m) => ledger.holdEscrow(m, { artistId: artist, jobId: job.id, estimate: { tilesPrice: 4_500_000, allowance: 500_000 } }));
     await expect(refusal).rejects.toThrow(new InsufficientCreditsError(artist, 1_200_000, 5_000_000));
-    await expect(refusal).rejects.toThrow('balance 1.200000 credits, the estimate is 5.000000: 3.800000 missing');
+    await expect(refusal).rejects.toThrow('balance 1.200000 credits, the estimate is 5.000000 credits: 3.800000 credits missing');
     expect(await ledger.balance(artist)).toMatchObject({ available: 1_200_000, held: 0 });
     expect(await ledger.jobStatement(job.id)).toBeNull();
   });

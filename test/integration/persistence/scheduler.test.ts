@@ -5,14 +5,19 @@ import {
   JobEntity,
   JobRepository,
   LeaseRepository,
+  LedgerRepository,
   SceneRepository,
   TileEntity,
   TileOutcomeRepository,
+  LedgerTransactionEntity,
+  WorkerEntity,
   type DatabaseConfig,
+  type PlannedJob,
 } from '@tessera/persistence';
 import { startPostgres, tempDir, type PostgresHarness, type TempDir } from '@tessera/testing';
 import { join } from 'node:path';
-import { facts, plannedJob, scene } from './plan.fixture';
+import { splitFee } from '@tessera/domain';
+import { ARTIST_ID, estimateOf, FEE_BASIS_POINTS, facts, plannedJob, scene } from './plan.fixture';
 
 const TTL = 10_000;
 const grantFor = (workerId: string, max: number, now = 1000) => ({ workerId, renderers: ['builtin'], max, now, ttlMs: TTL });
@@ -24,6 +29,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   let db: Database;
   let counter = 0;
   let jobs: JobRepository;
+  let ledger: LedgerRepository;
   let leases: LeaseRepository;
   let outcomes: TileOutcomeRepository;
   let frames: FrameRepository;
@@ -46,19 +52,25 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
         ? { kind, url: await (postgres as PostgresHarness).createDatabase(`scenario_${counter}`) }
         : { kind, path: join((dir as TempDir).path, `scenario-${counter}.sqlite`) };
     db = await Database.open(config);
-    jobs = new JobRepository(db);
+    ledger = new LedgerRepository(db);
+    jobs = new JobRepository(db, ledger);
     leases = new LeaseRepository(db);
-    outcomes = new TileOutcomeRepository(db);
-    frames = new FrameRepository(db);
-    await new SceneRepository(db).saveIfAbsent(scene());
+    outcomes = new TileOutcomeRepository(db, ledger);
+    frames = new FrameRepository(db, ledger);
+    await db.transaction((m) => ledger.openAccount(m, { id: ARTIST_ID, name: 'Artist', role: 'artist' }));
+    await ledger.credit(ARTIST_ID, 1_000_000_000, 'scenarios');
+    await new SceneRepository(db).saveIfAbsent(scene(), { accountId: ARTIST_ID, name: 'test.scene.json', now: 0 });
   });
 
   afterEach(async () => {
     await db.close();
   });
 
+  /** Records a job as the API does: owned by the artist, its estimate held in escrow. */
+  const submit = (planned: PlannedJob) => jobs.insertPlanned(planned, estimateOf(planned));
+
   it('one job, four tiles, two workers: each tile is leased once, and the job starts running', async () => {
-    const { job } = await jobs.insertPlanned(plannedJob());
+    const { job } = await submit(plannedJob());
     const a = await leases.grant(grantFor('worker-a', 3));
     const b = await leases.grant(grantFor('worker-b', 3));
     expect(a).toHaveLength(3);
@@ -71,7 +83,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('concurrent work requests never share a tile', async () => {
-    await jobs.insertPlanned(plannedJob({ frames: [1, 2, 3], cols: 4, rows: 4 }));
+    await submit(plannedJob({ frames: [1, 2, 3], cols: 4, rows: 4 }));
     const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => leases.grant(grantFor(`worker-${i}`, 5))));
     const ids = grants.flat().map((g) => g.tile.id);
     expect(ids).toHaveLength(48);
@@ -79,8 +91,8 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('higher priority first, then older jobs, then frame order', async () => {
-    const old = await jobs.insertPlanned(plannedJob({ frames: [2, 1], createdAt: 1 }));
-    const urgent = await jobs.insertPlanned(plannedJob({ priority: 10, createdAt: 2 }));
+    const old = await submit(plannedJob({ frames: [2, 1], createdAt: 1 }));
+    const urgent = await submit(plannedJob({ priority: 10, createdAt: 2 }));
     const first = await leases.grant(grantFor('w', 4));
     expect(first.every((g) => g.job.id === urgent.job.id)).toBe(true);
     const next = await leases.grant(grantFor('w', 4));
@@ -88,7 +100,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('a worker that goes quiet loses its lease: the tile is pending again and the late result is not accepted', async () => {
-    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    await submit(plannedJob({ cols: 1, rows: 1 }));
     const [lease] = await leases.grant(grantFor('quiet', 1, 1000));
     expect(await leases.expire(1000 + TTL - 1)).toBe(0);
     expect(await leases.expire(1000 + TTL + 1)).toBe(1);
@@ -102,7 +114,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('renewing keeps a lease alive past its first expiry', async () => {
-    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    await submit(plannedJob({ cols: 1, rows: 1 }));
     const [lease] = await leases.grant(grantFor('busy', 1, 1000));
     const renewed = await leases.renew('busy', [lease.attempt.id], 1000 + TTL - 100, TTL);
     expect(renewed.renewed).toEqual([{ leaseId: lease.attempt.id, expiresAt: 1000 + 2 * TTL - 100 }]);
@@ -111,7 +123,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('the last accepted tile completes the frame; one stitcher wins; the last frame completes the job', async () => {
-    const { job } = await jobs.insertPlanned(plannedJob({ frames: [1, 2], cols: 2, rows: 1 }));
+    const { job } = await submit(plannedJob({ frames: [1, 2], cols: 2, rows: 1 }));
     const granted = await leases.grant(grantFor('w', 4));
     const results = [];
     for (const g of granted) results.push(await outcomes.accept(g.attempt.id, facts, 2000));
@@ -131,7 +143,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('a duplicate result (redelivery) is accepted once and counted once', async () => {
-    await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1 }));
+    await submit(plannedJob({ cols: 2, rows: 1 }));
     const [g] = await leases.grant(grantFor('w', 1));
     const first = await outcomes.accept(g.attempt.id, facts, 2000);
     const second = await outcomes.accept(g.attempt.id, facts, 2001);
@@ -141,7 +153,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('a stitch whose coordinator died is taken over after it goes stale', async () => {
-    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    await submit(plannedJob({ cols: 1, rows: 1 }));
     const [g] = await leases.grant(grantFor('w', 1));
     const r = await outcomes.accept(g.attempt.id, facts, 2000);
     if (!r.accepted) throw new Error('not accepted');
@@ -152,7 +164,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('failures are retried up to the job limit, then the job fails and its running leases are aborted', async () => {
-    const { job } = await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1, maxAttempts: 2 }));
+    const { job } = await submit(plannedJob({ cols: 2, rows: 1, maxAttempts: 2 }));
     const [a, b] = await leases.grant(grantFor('w', 2));
     expect(await outcomes.fail(a.attempt.id, 'renderer crashed', 2000)).toEqual({ retried: true, jobFailed: false, abort: [], blocklisted: false });
     const [retry] = await leases.grant(grantFor('w2', 1, 2100));
@@ -167,7 +179,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('cancelling stops the job: nothing more is leased and running leases are aborted', async () => {
-    const { job } = await jobs.insertPlanned(plannedJob({ cols: 2, rows: 2 }));
+    const { job } = await submit(plannedJob({ cols: 2, rows: 2 }));
     const [g] = await leases.grant(grantFor('w', 1));
     const outcome = await jobs.cancel(job.id, 5000);
     expect(outcome?.job.state).toBe('cancelled');
@@ -179,7 +191,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('a worker shutting down releases its leases: the tiles are pending at once', async () => {
-    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    await submit(plannedJob({ cols: 1, rows: 1 }));
     const [g] = await leases.grant(grantFor('w', 1));
     expect(await leases.release('intruder', [g.attempt.id], 1500, 'x')).toEqual([]);
     expect(await leases.release('w', [g.attempt.id], 1500, 'shutting down')).toEqual([g.attempt.id]);
@@ -189,14 +201,14 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('the same idempotency key records one job', async () => {
-    const first = await jobs.insertPlanned(plannedJob({ idempotencyKey: 'key-1' }));
-    const second = await jobs.insertPlanned(plannedJob({ idempotencyKey: 'key-1' }));
+    const first = await submit(plannedJob({ idempotencyKey: 'key-1' }));
+    const second = await submit(plannedJob({ idempotencyKey: 'key-1' }));
     expect(first.created).toBe(true);
     expect(second).toEqual({ job: expect.objectContaining({ id: first.job.id }), created: false });
   });
 
   it('a failed tile goes to another worker; its own worker gets it back only after the retry window', async () => {
-    await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1 }));
+    await submit(plannedJob({ cols: 1, rows: 1 }));
     const [first] = await leases.grant(grantFor('flaky', 1, 1000));
     await outcomes.fail(first.attempt.id, 'out of memory', 1100);
     const window = { retryElsewhereBefore: 1100 - 30_000 };
@@ -210,8 +222,8 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   });
 
   it('a worker that fails three tiles of a job is blocklisted for that job only', async () => {
-    const { job } = await jobs.insertPlanned(plannedJob({ cols: 4, rows: 1, maxAttempts: 5 }));
-    const other = await jobs.insertPlanned(plannedJob({ cols: 1, rows: 1, createdAt: 5 }));
+    const { job } = await submit(plannedJob({ cols: 4, rows: 1, maxAttempts: 5 }));
+    const other = await submit(plannedJob({ cols: 1, rows: 1, createdAt: 5 }));
     const outcomesOf = [];
     for (let i = 0; i < 3; i++) {
       const [g] = await leases.grant(grantFor('broken', 1, 1000 + i));
@@ -229,7 +241,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
 
     /** Four tiles; three finish in 1 s each, the fourth stays with `slow`. Returns the slow lease. */
     async function nearlyDoneJob() {
-      const { job } = await jobs.insertPlanned(plannedJob({ cols: 4, rows: 1 }));
+      const { job } = await submit(plannedJob({ cols: 4, rows: 1 }));
       const [slow] = await leases.grant(grantFor('slow', 1, 1000));
       const fast = await leases.grant(grantFor('fast', 3, 1000));
       for (const g of fast) await outcomes.accept(g.attempt.id, facts, 2000);
@@ -237,7 +249,7 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
     }
 
     it('no backup while tiles are still pending', async () => {
-      await jobs.insertPlanned(plannedJob({ cols: 4, rows: 1 }));
+      await submit(plannedJob({ cols: 4, rows: 1 }));
       const granted = await leases.grant(grantFor('w', 3, 1000));
       for (const g of granted.slice(0, 2)) await outcomes.accept(g.attempt.id, facts, 2000);
       expect(await leases.requestBackups(60_000, policy)).toBe(0);
@@ -282,8 +294,86 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
     });
   });
 
+  describe('payments', () => {
+    const OPERATOR = 'operator-1';
+    const price = (planned: PlannedJob) => estimateOf(planned).tilesPrice / planned.tiles.length;
+
+    beforeEach(async () => {
+      await db.transaction((m) => ledger.openAccount(m, { id: OPERATOR, name: 'Operator', role: 'operator' }));
+      for (const id of ['w', 'w2', 'slow', 'fast', 'idle', 'restarted']) {
+        await db.manager.insert(WorkerEntity, { id, name: id, capabilities: { renderers: [{ name: 'builtin', version: '1' }], cpuCores: 1, memoryMiB: 1024, gpus: [], slots: 1 }, operatorId: OPERATOR, registeredAt: 0, lastSeenAt: 0 });
+      }
+    });
+
+    it('every accepted tile is paid once, through duplicates, failures, expiry, a backup and a restart; completion settles to the micro-credit', async () => {
+      const planned = plannedJob({ frames: [1], cols: 4, rows: 1 });
+      const { job } = await submit(planned);
+      const [a, b, c, d] = await leases.grant(grantFor('w', 4, 1000));
+      // a: accepted, then delivered twice more (JetStream redelivery).
+      for (let i = 0; i < 3; i++) await outcomes.accept(a.attempt.id, facts, 1100 + i);
+      // b: fails, retried on another worker, accepted there.
+      await outcomes.fail(b.attempt.id, 'crashed', 1200);
+      const [retry] = await leases.grant(grantFor('w2', 1, 1300));
+      await outcomes.accept(retry.attempt.id, facts, 1400);
+      // c: its worker restarts; the late result of the old lease is refused, the new one paid.
+      await leases.releaseAll('w', 1500, 'worker registered again');
+      expect((await outcomes.accept(c.attempt.id, facts, 1600)).accepted).toBe(false);
+      const regranted = await leases.grant(grantFor('restarted', 2, 1700));
+      for (const g of regranted) await outcomes.accept(g.attempt.id, facts, 1800);
+      expect(regranted.map((g) => g.tile.id).sort()).toEqual([c.tile.id, d.tile.id].sort());
+      const paid = await db.manager.findBy(LedgerTransactionEntity, { jobId: job.id, kind: 'tile_payment' });
+      expect(paid.map((t) => t.tileId).sort()).toEqual(planned.tiles.map((t) => t.id).sort());
+      for (const frame of await jobs.frames(job.id)) {
+        expect(await frames.claimStitch(frame.id, 2000, 0)).toBe(true);
+        expect(await frames.markStitched(frame.id, 'k', 't', 2100)).toEqual({ jobCompleted: true });
+      }
+      const tiles = estimateOf(planned).tilesPrice;
+      expect(tiles).toBe(4 * 3_072);
+      expect(await ledger.balance(OPERATOR)).toMatchObject({ available: 4 * splitFee(3_072, FEE_BASIS_POINTS).payout, pending: 0 });
+      expect(await ledger.balance(ARTIST_ID)).toMatchObject({ available: 1_000_000_000 - tiles, held: 0 });
+      expect(await ledger.jobStatement(job.id)).toMatchObject({ settled: true, cost: tiles, escrowLeft: 0, allowanceLeft: 0 });
+      expect(await ledger.totals()).toBe(0);
+    });
+
+    it('a cancelled job pays what was accepted and refunds the rest', async () => {
+      const planned = plannedJob({ cols: 2, rows: 2 });
+      const { job } = await submit(planned);
+      const [g] = await leases.grant(grantFor('w', 1));
+      await outcomes.accept(g.attempt.id, facts, 2000);
+      await jobs.cancel(job.id, 3000);
+      expect(await ledger.balance(OPERATOR)).toMatchObject({ available: splitFee(price(planned), FEE_BASIS_POINTS).payout, pending: 0 });
+      expect(await ledger.balance(ARTIST_ID)).toMatchObject({ available: 1_000_000_000 - price(planned), held: 0 });
+    });
+
+    it('a failed job settles too: its accepted tiles are paid, the rest refunded', async () => {
+      const planned = plannedJob({ cols: 2, rows: 1, maxAttempts: 1 });
+      const { job } = await submit(planned);
+      const [ok, bad] = await leases.grant(grantFor('w', 2));
+      await outcomes.accept(ok.attempt.id, facts, 2000);
+      expect(await outcomes.fail(bad.attempt.id, 'crashed', 2100)).toMatchObject({ jobFailed: true });
+      expect(await ledger.jobStatement(job.id)).toMatchObject({ settled: true, cost: price(planned) });
+    });
+
+    it('a worker no operator registered renders for free: its tiles are accepted and not charged', async () => {
+      const planned = plannedJob({ cols: 1, rows: 1 });
+      const { job } = await submit(planned);
+      const [g] = await leases.grant(grantFor('anonymous', 1));
+      expect((await outcomes.accept(g.attempt.id, facts, 2000)).accepted).toBe(true);
+      await jobs.cancel(job.id, 3000);
+      expect(await ledger.jobStatement(job.id)).toMatchObject({ settled: true, cost: 0 });
+    });
+
+    it('a job the balance cannot cover is not recorded at all', async () => {
+      const huge = plannedJob({ cols: 1, rows: 1 });
+      const estimate = { tilesPrice: 2_000_000_000, allowance: 0 };
+      await expect(jobs.insertPlanned(huge, estimate)).rejects.toThrow(/missing/);
+      expect(await jobs.findById(huge.job.id)).toBeNull();
+      expect(await db.manager.countBy(TileEntity, { jobId: huge.job.id })).toBe(0);
+    });
+  });
+
   it('a worker that registers again gets back none of the leases it held before', async () => {
-    await jobs.insertPlanned(plannedJob({ cols: 2, rows: 1 }));
+    await submit(plannedJob({ cols: 2, rows: 1 }));
     const held = await leases.grant(grantFor('restarted', 2));
     expect((await leases.releaseAll('restarted', 1500, 'worker registered again')).sort()).toEqual(held.map((g) => g.attempt.id).sort());
     expect(await jobs.tileCounts(held[0].job.id)).toMatchObject({ pending: 2, leased: 0 });
@@ -297,7 +387,8 @@ describe('migrations on PostgreSQL', () => {
       const url = await postgres.createDatabase('concurrent_migrations');
       const handles = await Promise.all(Array.from({ length: 4 }, () => Database.open({ kind: 'postgres', url })));
       const rows: Array<{ name: string }> = await handles[0].manager.query('SELECT name FROM migrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000', 'BackupLeases1764172800000', 'Ledger1764180000000']);
+      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000', 'BackupLeases1764172800000', 'Ledger1764180000000',
+        'AccountsAndKeys1764187200000']);
       await Promise.all(handles.map((h) => h.close()));
     } finally {
       await postgres.stop();

@@ -4,9 +4,11 @@ import type { Response } from 'express';
 import { NATS_CONNECTION, type NatsConnection } from '@tessera/messaging';
 import { Database } from '@tessera/persistence';
 import { ObjectStorage } from '@tessera/storage';
+import { Public } from '../auth/caller';
 
 /** Liveness of the API and of what it stands on; 503 when any part is down. */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

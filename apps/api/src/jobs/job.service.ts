@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { TesseraConfig } from '@tessera/contracts';
-import { Clock, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling } from '@tessera/domain';
-import { JobEntity, JobRepository, planRows, SceneRepository, tileLogKey, WorkerRepository } from '@tessera/persistence';
+import type { RendererName, TesseraConfig } from '@tessera/contracts';
+import { checkPricing, Clock, estimateJob, formatCredits, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling, type PricingConfig } from '@tessera/domain';
+import { JobEntity, JobRepository, LedgerRepository, planRows, SceneRepository, tileLogKey, WorkerRepository } from '@tessera/persistence';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 import { ObjectStorage } from '@tessera/storage';
 import { FrameNotReadyError, IdempotencyMismatchError, InvalidJobError, NotFoundError } from '../api.errors';
 import type { SubmitJobDto } from './submit-job.dto';
-import type { FrameView, JobView, TileView } from './job.view';
+import type { FrameView, JobCostView, JobView, TileView } from './job.view';
 
 /** More tiles than this in one job is refused: split the frames over several jobs. */
 export const MAX_TILES_PER_JOB = 200_000;
@@ -16,29 +16,37 @@ const RECENT_ERRORS = 10;
 
 @Injectable()
 export class JobService {
+  private readonly pricing: PricingConfig;
+
   constructor(
     @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
     private readonly clock: Clock,
     private readonly jobs: JobRepository,
     private readonly scenes: SceneRepository,
     private readonly workers: WorkerRepository,
+    private readonly ledger: LedgerRepository,
     private readonly storage: ObjectStorage,
-  ) {}
+  ) {
+    this.pricing = checkPricing(config.pricing);
+  }
 
   /**
    * Plans a job into frames x tiles and records it all at once. Planning happens here, at submission, so a
    * request that cannot be planned (more tiles than pixels, frames outside the scene) is refused with a 400
-   * instead of failing later, and a recorded job is never half-planned.
+   * instead of failing later, and a recorded job is never half-planned. The job's estimate is held in escrow
+   * from the account in the same transaction (InsufficientCreditsError, a 402, when the balance cannot
+   * cover it); a replay under the same Idempotency-Key returns the first job and holds nothing more.
    */
-  async submit(dto: SubmitJobDto, idempotencyKey: string | undefined): Promise<{ job: JobView; created: boolean }> {
+  async submit(accountId: string, dto: SubmitJobDto, idempotencyKey: string | undefined): Promise<{ job: JobView; created: boolean }> {
     const requestHash = createHash('sha256').update(JSON.stringify(dto, Object.keys(dto).sort())).digest('hex');
     if (idempotencyKey) {
-      const previous = await this.jobs.findByIdempotencyKey(idempotencyKey);
+      const previous = await this.jobs.findByIdempotencyKey(accountId, idempotencyKey);
       if (previous) return { job: await this.view(this.sameRequest(previous, requestHash, idempotencyKey)), created: false };
     }
-    const scene = await this.scenes.findById(dto.sceneId);
-    if (!scene) throw new InvalidJobError(`sceneId: no scene with id ${dto.sceneId}; upload it with POST /v1/scenes first`);
-    const renderer = dto.renderer ?? scene.renderer;
+    const owned = await this.scenes.findOwned(dto.sceneId, accountId);
+    if (!owned) throw new InvalidJobError(`sceneId: no scene with id ${dto.sceneId}; upload it with POST /v1/scenes first`);
+    const { scene } = owned;
+    const renderer = (dto.renderer ?? scene.renderer) as RendererName;
     if (renderer !== scene.renderer) throw new InvalidJobError(`renderer: the scene was uploaded for ${scene.renderer}, not ${renderer}`);
     const frames = parseFrameSpec(dto.frames ?? `${scene.info.frameStart}-${scene.info.frameEnd}`, {
       min: scene.info.frameStart,
@@ -51,15 +59,20 @@ export class JobService {
     if (regions.length * frames.length > MAX_TILES_PER_JOB) {
       throw new InvalidJobError(`tiles: ${frames.length} frames x ${regions.length} tiles is ${regions.length * frames.length} tiles; the limit is ${MAX_TILES_PER_JOB} per job`);
     }
+    const samples = dto.samples ?? scene.info.samples;
+    const estimate = estimateJob(this.pricing, { renderer, samples, regions, frames: frames.length });
     const now = this.clock.now();
     const job = Object.assign(new JobEntity(), {
       id: randomUUID(),
+      accountId,
+      ratePerMegasample: this.pricing.ratePerMegasample[renderer],
+      feeBasisPoints: this.pricing.feeBasisPoints,
       sceneId: scene.id,
       renderer,
       frames,
       width,
       height,
-      samples: dto.samples ?? scene.info.samples,
+      samples,
       seed: dto.seed ?? 0,
       tileCols: grid.cols,
       tileRows: grid.rows,
@@ -74,28 +87,30 @@ export class JobService {
       startedAt: null,
       finishedAt: null,
     });
-    const { job: stored, created } = await this.jobs.insertPlanned(planRows(job, regions));
+    const { job: stored, created } = await this.jobs.insertPlanned(planRows(job, regions), estimate);
     const result = created ? stored : this.sameRequest(stored, requestHash, idempotencyKey as string);
     return { job: await this.view(result), created };
   }
 
-  async list(limit: number, state?: string): Promise<JobView[]> {
-    const jobs = await this.jobs.list(limit, state);
+  /** `accountId` null: every account's jobs (an admin). */
+  async list(accountId: string | null, limit: number, state?: string): Promise<JobView[]> {
+    const jobs = await this.jobs.list(accountId, limit, state);
     return Promise.all(jobs.map((job) => this.view(job)));
   }
 
-  async get(id: string): Promise<JobView> {
-    return this.view(await this.find(id));
+  async get(id: string, accountId: string | null): Promise<JobView> {
+    return this.view(await this.find(id, accountId));
   }
 
-  async cancel(id: string): Promise<JobView> {
+  async cancel(id: string, accountId: string | null): Promise<JobView> {
+    await this.find(id, accountId);
     const outcome = await this.jobs.cancel(id, this.clock.now());
     if (!outcome) throw new NotFoundError(`no job with id ${id}`);
     return this.view(outcome.job);
   }
 
-  async frames(id: string): Promise<FrameView[]> {
-    await this.find(id);
+  async frames(id: string, accountId: string | null): Promise<FrameView[]> {
+    await this.find(id, accountId);
     const ttl = this.config.scheduling.presignTtlSeconds;
     const frames = await this.jobs.frames(id);
     return Promise.all(
@@ -111,8 +126,8 @@ export class JobService {
   }
 
   /** The stitched frame (or its thumbnail) as a stream from object storage. */
-  async frameImage(id: string, frameNumber: number, which: 'frame' | 'thumbnail'): Promise<{ stream: Readable; size: number; url: string }> {
-    await this.find(id);
+  async frameImage(id: string, accountId: string | null, frameNumber: number, which: 'frame' | 'thumbnail'): Promise<{ stream: Readable; size: number; url: string }> {
+    await this.find(id, accountId);
     const frame = await this.jobs.frame(id, frameNumber);
     if (!frame) throw new NotFoundError(`job ${id} has no frame ${frameNumber}`);
     const key = which === 'frame' ? frame.outputKey : frame.thumbnailKey;
@@ -128,8 +143,8 @@ export class JobService {
     };
   }
 
-  async tiles(id: string, limit: number, offset: number): Promise<TileView[]> {
-    await this.find(id);
+  async tiles(id: string, accountId: string | null, limit: number, offset: number): Promise<TileView[]> {
+    await this.find(id, accountId);
     const tiles = await this.jobs.tiles(id, limit, offset);
     return tiles.map((t) => ({
       id: t.id, frame: t.frame, index: t.index, x: t.x, y: t.y, width: t.width, height: t.height,
@@ -138,8 +153,8 @@ export class JobService {
   }
 
   /** The renderer's log of a tile's latest attempt that left one (failed renders included). */
-  async tileLog(id: string, tileId: string): Promise<{ stream: Readable; size: number; attempt: number; workerId: string }> {
-    await this.find(id);
+  async tileLog(id: string, accountId: string | null, tileId: string): Promise<{ stream: Readable; size: number; attempt: number; workerId: string }> {
+    await this.find(id, accountId);
     const attempts = /^[0-9a-f-]{36}$/.test(tileId) ? await this.jobs.attemptsOfTile(id, tileId) : [];
     if (attempts.length === 0) throw new NotFoundError(`job ${id} has no tile ${tileId}`);
     for (const attempt of attempts) {
@@ -150,10 +165,26 @@ export class JobService {
     throw new NotFoundError(`no log for tile ${tileId} of job ${id} yet: its renders have not written one`);
   }
 
-  private async find(id: string): Promise<JobEntity> {
-    const job = /^[0-9a-f-]{36}$/.test(id) ? await this.jobs.findById(id) : null;
+  /** The job if the account may see it; another account's job is not found (404, never 403: its existence is not ours to reveal). */
+  private async find(id: string, accountId: string | null): Promise<JobEntity> {
+    const job = /^[0-9a-f-]{36}$/.test(id) ? await this.jobs.findOwned(id, accountId) : null;
     if (!job) throw new NotFoundError(`no job with id ${id}`);
     return job;
+  }
+
+  /** Where the job's credits stand, for its status and the CLI's cost line. */
+  private async cost(job: JobEntity): Promise<JobCostView | null> {
+    const statement = await this.ledger.jobStatement(job.id);
+    if (!statement) return null;
+    const held = statement.tilesPrice + statement.allowance;
+    const micro = { held, spent: statement.cost, refunded: statement.refunded, settled: statement.settled };
+    return {
+      ...micro,
+      heldCredits: formatCredits(held),
+      spentCredits: formatCredits(statement.cost),
+      refundedCredits: formatCredits(statement.refunded),
+      ratePerMegasample: job.ratePerMegasample,
+    };
   }
 
   /**
@@ -207,6 +238,7 @@ export class JobService {
       error: job.error,
       waitingFor: job.state === 'queued' ? await this.waitingFor(job) : null,
       errors: errors.map((a) => ({ tileId: a.tileId, leaseId: a.id, workerId: a.workerId, message: a.error ?? '', at: iso(a.finishedAt) })),
+      cost: await this.cost(job),
     };
   }
 }

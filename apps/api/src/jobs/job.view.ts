@@ -24,6 +24,18 @@ export class JobErrorView {
   @ApiPropertyOptional({ nullable: true, type: String }) at: string | null;
 }
 
+/** Micro-credits as integers (exact), and the same amounts as decimal credits for people. */
+export class JobCostView {
+  @ApiProperty({ description: 'Held in escrow at submission: the tiles\' price plus the verification allowance (micro-credits).' }) held: number;
+  @ApiProperty({ description: 'Spent so far: tiles paid and spot-checks charged to the allowance (micro-credits).' }) spent: number;
+  @ApiProperty({ description: 'Returned to the balance at settlement (micro-credits).' }) refunded: number;
+  @ApiProperty({ description: 'Settled: the job ended, its earnings released and the rest refunded.' }) settled: boolean;
+  @ApiProperty({ example: '0.265420' }) heldCredits: string;
+  @ApiProperty({ example: '0.241291' }) spentCredits: string;
+  @ApiProperty({ example: '0.024129' }) refundedCredits: string;
+  @ApiProperty({ description: 'The price the job was submitted at: micro-credits per million samples.' }) ratePerMegasample: number;
+}
+
 export class JobView {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] }) state: string;
@@ -47,6 +59,8 @@ export class JobView {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why a queued job has not started, e.g. no connected worker can run its renderer.' })
   waitingFor: string | null;
   @ApiProperty({ type: [JobErrorView], description: 'The latest failed or rejected renders.' }) errors: JobErrorView[];
+  @ApiPropertyOptional({ nullable: true, type: JobCostView, description: 'What the job costs; null for a job recorded before accounts existed.' })
+  cost: JobCostView | null;
 }
 
 export class FrameView {

@@ -34,7 +34,8 @@ export class SceneService implements OnApplicationShutdown {
     private readonly renderers: RendererRegistry,
   ) {}
 
-  async upload(body: Readable, options: { renderer: RendererName; name?: string; contentLength?: number }): Promise<{ scene: SceneView; created: boolean }> {
+  /** Stores the upload for `accountId`, who owns the scene from then on (with anyone who uploaded the same bytes). */
+  async upload(accountId: string, body: Readable, options: { renderer: RendererName; name?: string; contentLength?: number }): Promise<{ scene: SceneView; created: boolean }> {
     const limit = this.config.api.maxSceneBytes;
     if (options.contentLength !== undefined && options.contentLength > limit) {
       throw new PayloadTooLargeError(`scene is ${options.contentLength} bytes; the limit is ${limit}`);
@@ -46,25 +47,23 @@ export class SceneService implements OnApplicationShutdown {
       const sha256 = await spoolWithHash(body, path, limit);
       const size = (await stat(path)).size;
       if (size === 0) throw new PayloadTooLargeError('scene is empty: send the file as the request body');
+      const name = options.name ?? `scene-${randomUUID().slice(0, 8)}`;
+      const owner = { accountId, name, now: this.clock.now() };
       const existing = await this.scenes.findById(sha256);
-      if (existing && existing.renderer === options.renderer) return { scene: toView(existing), created: false };
+      if (existing && existing.renderer === options.renderer) {
+        const saved = await this.scenes.saveIfAbsent(existing, owner);
+        return { scene: toView(existing, saved.name), created: saved.created };
+      }
       const info = await renderer.inspect(path);
       const key = sceneStorageKey(sha256);
       if (!(await this.storage.headObject(key))) {
         await this.storage.putObject(key, createReadStream(path), { contentLength: size, contentType: 'application/octet-stream' });
       }
-      const scene = await this.scenes.saveIfAbsent(
-        Object.assign(new SceneEntity(), {
-          id: sha256,
-          renderer: options.renderer,
-          size,
-          name: options.name ?? `scene-${randomUUID().slice(0, 8)}`,
-          storageKey: key,
-          info,
-          createdAt: this.clock.now(),
-        }),
+      const { scene, created, name: known } = await this.scenes.saveIfAbsent(
+        Object.assign(new SceneEntity(), { id: sha256, renderer: options.renderer, size, name, storageKey: key, info, createdAt: this.clock.now() }),
+        owner,
       );
-      return { scene: toView(scene), created: !existing };
+      return { scene: toView(scene, known), created };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -74,10 +73,11 @@ export class SceneService implements OnApplicationShutdown {
     await this.renderers.close();
   }
 
-  async get(id: string): Promise<SceneView> {
-    const scene = /^[0-9a-f]{64}$/.test(id) ? await this.scenes.findById(id) : null;
-    if (!scene) throw new NotFoundError(`no scene with id ${id}`);
-    return toView(scene);
+  /** A scene the account owns (any, for null: an admin); another account's scene is not found. */
+  async get(id: string, accountId: string | null): Promise<SceneView> {
+    const owned = /^[0-9a-f]{64}$/.test(id) ? await this.scenes.findOwned(id, accountId) : null;
+    if (!owned) throw new NotFoundError(`no scene with id ${id}`);
+    return toView(owned.scene, owned.name);
   }
 }
 
@@ -97,11 +97,12 @@ async function spoolWithHash(body: Readable, path: string, limit: number): Promi
   return hash.digest('hex');
 }
 
-function toView(scene: SceneEntity): SceneView {
+/** A scene as its owner sees it: under the name that owner gave it. */
+function toView(scene: SceneEntity, name: string): SceneView {
   return {
     id: scene.id,
     renderer: scene.renderer,
-    name: scene.name,
+    name,
     size: scene.size,
     info: scene.info,
     createdAt: new Date(scene.createdAt).toISOString(),

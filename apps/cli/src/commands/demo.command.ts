@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { ApiClient } from '../api-client';
 import { Farm, defaultFarmOptions } from '../farm';
 import { downloadFrames } from './download.command';
-import { waitForJob } from './progress';
+import { balanceLine, costLine, waitForJob } from './progress';
 
 const EXAMPLES = resolve(__dirname, '..', '..', '..', '..', '..', 'examples');
 
@@ -39,7 +39,7 @@ export function demoCommand(): Command {
         process.stderr.write(`starting the farm: nats-server, S3, SQLite, coordinator, API, ${flags.workers} worker(s)...\n`);
         const info = await farm.start();
         process.stderr.write(`farm up in ${((Date.now() - started) / 1000).toFixed(1)} s; API ${info.apiUrl} (logs in ${join(flags.home, 'logs')})\n`);
-        const api = new ApiClient(info.apiUrl);
+        const api = new ApiClient(info.apiUrl, farm.adminKey);
         const scene = await api.uploadScene(await exampleScene(flags.renderer), flags.renderer);
         const samples = flags.samples === undefined ? undefined : Number(flags.samples);
         const job = await api.submitJob({ sceneId: scene.id, renderer: flags.renderer, frames: flags.frames, tiles: flags.tiles, samples });
@@ -48,6 +48,7 @@ export function demoCommand(): Command {
         if (done.state !== 'completed') throw new Error(`job ${done.state}: ${done.error ?? 'see the logs'}`);
         const dir = await downloadFrames(api, job.id, flags.output ?? join('renders', job.id));
         process.stderr.write(`${done.frameCount} frames rendered in ${done.timings.elapsedSeconds.toFixed(1)} s (${((Date.now() - started) / 1000).toFixed(1)} s with start-up)\n`);
+        process.stderr.write(`${costLine(done)}; ${await balanceLine(api)}\n`);
         console.log(dir);
       } finally {
         await farm.stop();

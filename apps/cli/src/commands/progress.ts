@@ -32,3 +32,18 @@ export async function waitForJob(client: ApiClient, jobId: string, pollMs = 500)
 function fields(job: JobView) {
   return { frames: `${job.framesDone}/${job.frameCount}`, state: job.state, elapsed: job.timings.elapsedSeconds.toFixed(1) };
 }
+
+/** The job's cost line: what was held, spent and refunded, in credits. */
+export function costLine(job: JobView): string {
+  const cost = job.cost;
+  if (!cost) return 'cost: not charged (a job from before accounts)';
+  return cost.settled
+    ? `cost ${cost.spentCredits} credits (held ${cost.heldCredits}, refunded ${cost.refundedCredits})`
+    : `cost so far ${cost.spentCredits} credits of ${cost.heldCredits} held in escrow`;
+}
+
+/** The account's balance line. */
+export async function balanceLine(client: ApiClient): Promise<string> {
+  const { balance } = await client.me();
+  return `balance ${balance.availableCredits} credits available, ${balance.heldCredits} held, ${balance.pendingCredits} pending`;
+}

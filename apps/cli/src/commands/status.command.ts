@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { clientFrom, withApiOptions } from './client-options';
+import { costLine } from './progress';
 
 export function statusCommand(): Command {
   return withApiOptions(new Command('status'))
@@ -14,6 +15,7 @@ export function statusCommand(): Command {
       console.log(`  frames  ${job.framesDone}/${job.frameCount} done (${job.frames}), ${job.width}x${job.height}, ${job.samples} samples, tiles ${job.tiling}`);
       console.log(`  tiles   ${t.accepted} accepted, ${t.leased} rendering, ${t.pending} pending, ${t.failed} failed, ${t.cancelled} cancelled (of ${t.total})`);
       console.log(`  time    ${job.timings.elapsedSeconds.toFixed(1)} s since ${job.timings.createdAt}`);
+      console.log(`  credits ${costLine(job)}`);
       if (job.error) console.log(`  error   ${job.error}`);
       for (const e of job.errors.slice(0, 5)) console.log(`  ! ${e.workerId}: ${e.message}`);
     });

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { clientFrom, withApiOptions } from './client-options';
-import { waitForJob } from './progress';
+import { balanceLine, costLine, waitForJob } from './progress';
 import { downloadFrames } from './download.command';
 
 function int(name: string) {
@@ -46,9 +46,11 @@ export function submitCommand(): Command {
         flags.idempotencyKey,
       );
       console.log(`job ${job.id}: ${job.frameCount} frame(s) ${job.frames} at ${job.width}x${job.height}, ${job.samples} samples, tiles ${job.tiling} (${job.tiles.total} in all)`);
+      console.log(`  ${job.cost ? `${job.cost.heldCredits} credits held in escrow` : 'not charged'}; ${await balanceLine(client)}`);
       if (!flags.wait) return;
       const done = await waitForJob(client, job.id);
       console.log(`job ${done.id} ${done.state} in ${done.timings.elapsedSeconds.toFixed(1)} s${done.error ? `: ${done.error}` : ''}`);
+      console.log(`  ${costLine(done)}; ${await balanceLine(client)}`);
       if (done.state !== 'completed') process.exitCode = 1;
       else if (flags.output) console.log(await downloadFrames(client, done.id, flags.output));
     });

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultFarmOptions, Farm } from '../farm';
+import { adminKeyPath } from '../local-accounts';
 
 function count(name: string, min: number) {
   return (value: string): number => {
@@ -32,6 +33,7 @@ export function upCommand(): Command {
       try {
         const info = await farm.start();
         console.log(`Tessera is up: API ${info.apiUrl} (OpenAPI at ${info.apiUrl}/docs), NATS ${info.natsUrl}, ${flags.workers} worker(s). Ctrl-C stops it.`);
+        console.log(`The local admin's API key is in ${adminKeyPath(flags.home)} (mode 0600); the CLI here uses it by default.`);
       } catch (error) {
         await farm.stop();
         throw error;

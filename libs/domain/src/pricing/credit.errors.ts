@@ -25,7 +25,7 @@ export class InsufficientCreditsError extends DomainError {
   ) {
     const missing = required - balance;
     // The message is the one the artist reads (CLI, 402 body): what they have, what it takes, the gap.
-    super(`balance ${formatCredits(balance)} credits, the estimate is ${formatCredits(required)}: ${formatCredits(missing)} missing`);
+    super(`balance ${formatCredits(balance)} credits, the estimate is ${formatCredits(required)} credits: ${formatCredits(missing)} credits missing`);
     this.missing = missing;
   }
 }

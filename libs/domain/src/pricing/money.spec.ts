@@ -74,7 +74,7 @@ describe('money', () => {
 describe('credit errors', () => {
   it('InsufficientCreditsError says what there is, what it takes and what is missing', () => {
     const error = new InsufficientCreditsError('artist-1', 1_200_000, 5_000_000);
-    expect(error.message).toBe('balance 1.200000 credits, the estimate is 5.000000: 3.800000 missing');
+    expect(error.message).toBe('balance 1.200000 credits, the estimate is 5.000000 credits: 3.800000 credits missing');
     expect(error).toMatchObject({ code: 'insufficient_credits', accountId: 'artist-1', balance: 1_200_000, required: 5_000_000, missing: 3_800_000 });
   });
 

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { RENDERER_NAMES, type RendererName } from '@tessera/contracts';
 import { planTiles } from '../tiling';
 import { PricingError } from './credit.errors';
-import { checkPricing, DEFAULT_PRICING, estimateJob, shareOf, splitFee, tilePrice, type PricingConfig } from './pricing';
+import { checkPricing, estimateJob, shareOf, splitFee, tilePrice, type PricingConfig } from './pricing';
+
+/** The farm's starting prices (the defaults of PRICE_*_PER_MEGASAMPLE and the shares in tessera.config.ts). */
+const DEFAULT_PRICING: PricingConfig = {
+  ratePerMegasample: { builtin: 1_000, blender: 4_000, povray: 2_000 },
+  feeBasisPoints: 1_000,
+  verificationAllowanceBasisPoints: 1_000,
+};
 
 const renderer = fc.constantFrom<RendererName>(...RENDERER_NAMES);
 

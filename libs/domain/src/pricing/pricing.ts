@@ -19,18 +19,6 @@ export interface PricingConfig {
 export const BASIS_POINTS = 10_000;
 const MEGA = 1_000_000n;
 
-/**
- * Starting prices, to be tuned by benchmark per renderer. A 1920x1080 frame at 128 samples is 265.4
- * megasamples: 0.27 credits on builtin, 1.06 on blender, 0.53 on povray. The fee and the allowance are
- * 10% each: spot-checks re-render roughly a quarter of a worker's tiles at first, but in patches of about
- * a fifth of a tile, and fewer as a worker earns a streak (docs/verification.md, docs/credits.md).
- */
-export const DEFAULT_PRICING: PricingConfig = Object.freeze({
-  ratePerMegasample: Object.freeze({ builtin: 1_000, blender: 4_000, povray: 2_000 }),
-  feeBasisPoints: 1_000,
-  verificationAllowanceBasisPoints: 1_000,
-});
-
 /** Checks a configuration once, at start-up: every renderer priced, rates and shares whole and in range. */
 export function checkPricing(config: PricingConfig): PricingConfig {
   for (const renderer of RENDERER_NAMES) {
@@ -75,7 +63,15 @@ export function tileWork(area: PricedArea, samples: number): bigint {
 export function tilePrice(config: PricingConfig, renderer: RendererName, area: PricedArea, samples: number): Microcredits {
   const rate = config.ratePerMegasample[renderer];
   if (rate === undefined) throw new PricingError(`pricing: no rate for renderer ${renderer}`);
-  const product = tileWork(area, samples) * BigInt(assertMicrocredits(rate, `rate of ${renderer}`));
+  return areaPrice(rate, area, samples);
+}
+
+/**
+ * The same rule at a given rate: a job keeps the rate it was submitted at, so its tiles are paid exactly
+ * what its escrow holds for them even if the farm's prices change while it runs.
+ */
+export function areaPrice(ratePerMegasample: Microcredits, area: PricedArea, samples: number): Microcredits {
+  const product = tileWork(area, samples) * BigInt(assertMicrocredits(ratePerMegasample, 'rate per megasample'));
   return exactMicrocredits((product + MEGA - 1n) / MEGA, 'tile price');
 }
 

@@ -1,4 +1,5 @@
 import { AccountEntity } from './account.entity';
+import { ApiKeyEntity } from './api-key.entity';
 import { AttemptEntity } from './attempt.entity';
 import { FrameEntity } from './frame.entity';
 import { JobBlocklistEntity } from './job-blocklist.entity';
@@ -7,11 +8,14 @@ import { LedgerEntryEntity, microcredits } from './ledger-entry.entity';
 import { LedgerEscrowEntity } from './ledger-escrow.entity';
 import { LedgerTransactionEntity } from './ledger-transaction.entity';
 import { SceneEntity } from './scene.entity';
+import { SceneOwnerEntity } from './scene-owner.entity';
 import { TileEntity } from './tile.entity';
 import { WorkerEntity } from './worker.entity';
+import { WorkerIdentityEntity } from './worker-identity.entity';
 
 export { AttemptEntity, FrameEntity, JobBlocklistEntity, JobEntity, SceneEntity, TileEntity, WorkerEntity };
 export { AccountEntity, LedgerEntryEntity, LedgerEscrowEntity, LedgerTransactionEntity, microcredits };
+export { ApiKeyEntity, SceneOwnerEntity, WorkerIdentityEntity };
 export type { SceneInfoColumn } from './scene.entity';
 export const ENTITIES = [SceneEntity, JobEntity, FrameEntity, TileEntity, AttemptEntity, WorkerEntity, JobBlocklistEntity,
-  AccountEntity, LedgerTransactionEntity, LedgerEntryEntity, LedgerEscrowEntity];
+  AccountEntity, LedgerTransactionEntity, LedgerEntryEntity, LedgerEscrowEntity, ApiKeyEntity, SceneOwnerEntity, WorkerIdentityEntity];

@@ -13,6 +13,14 @@ export class WorkerEntity {
   @Column('simple-json')
   capabilities: Capabilities;
 
+  /**
+   * The operator paid for this worker's tiles: the owner of its registered identity, set when the worker
+   * registers. Null for a worker whose key no operator registered: its tiles are rendered and accepted but
+   * paid to no one, so its artist is not charged for them.
+   */
+  @Column('varchar', { length: 64, nullable: true })
+  operatorId: string | null;
+
   @Column('bigint', { transformer: epochMs })
   registeredAt: number;
 

@@ -2,13 +2,17 @@ import { Brackets } from 'typeorm';
 import { frameTransition, jobTransition } from '@tessera/domain';
 import { Database } from '../database';
 import { FrameEntity, JobEntity, TileEntity } from '../entities';
+import { LedgerRepository } from './ledger.repository';
 
 export interface StitchedOutcome {
   jobCompleted: boolean;
 }
 
 export class FrameRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: LedgerRepository,
+  ) {}
 
   /**
    * Takes the right to stitch a frame whose tiles are all accepted. Exactly one coordinator wins: the claim
@@ -41,7 +45,10 @@ export class FrameRepository {
     return this.db.manager.find(TileEntity, { where: { frameId, state: 'accepted' }, order: { index: 'ASC' } });
   }
 
-  /** Records the stitched frame; when it was the job's last, the job completes in the same transaction. */
+  /**
+   * Records the stitched frame; when it was the job's last, the job completes and its credits are settled
+   * (earnings released, the unspent allowance refunded) in the same transaction.
+   */
   markStitched(frameId: string, outputKey: string, thumbnailKey: string, now: number): Promise<StitchedOutcome> {
     return this.db.transaction(async (manager) => {
       const moved = await manager.update(
@@ -61,7 +68,9 @@ export class FrameRepository {
         { id: job.id, state: 'running' },
         { state: jobTransition('running', 'complete'), finishedAt: now },
       );
-      return { jobCompleted: done.affected === 1 };
+      if (done.affected !== 1) return { jobCompleted: false };
+      await this.ledger.settleIfHeld(manager, job.id, 'completed');
+      return { jobCompleted: true };
     });
   }
 

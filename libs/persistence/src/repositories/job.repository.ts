@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Region } from '@tessera/contracts';
-import { TILE_STATES, type TileState } from '@tessera/domain';
+import { TILE_STATES, type JobEstimate, type TileState } from '@tessera/domain';
 import { Database } from '../database';
+import { LedgerRepository } from './ledger.repository';
 import { stopJob } from './tile-outcome.repository';
 import { AttemptEntity, FrameEntity, JobEntity, TileEntity } from '../entities';
 
@@ -38,40 +39,53 @@ export function planRows(job: JobEntity, regions: readonly Region[]): PlannedJob
 }
 
 export class JobRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: LedgerRepository,
+  ) {}
 
   findById(id: string): Promise<JobEntity | null> {
     return this.db.manager.findOneBy(JobEntity, { id });
   }
 
-  findByIdempotencyKey(key: string): Promise<JobEntity | null> {
-    return this.db.manager.findOneBy(JobEntity, { idempotencyKey: key });
+  /** The job if `accountId` owns it (any job for null: an admin); to anyone else it does not exist. */
+  async findOwned(id: string, accountId: string | null): Promise<JobEntity | null> {
+    const job = await this.findById(id);
+    return job && (accountId === null || job.accountId === accountId) ? job : null;
   }
 
-  /** Newest first; `before` is the createdAt of the last job of the previous page. */
-  list(limit: number, state?: string): Promise<JobEntity[]> {
+  findByIdempotencyKey(accountId: string, key: string): Promise<JobEntity | null> {
+    return this.db.manager.findOneBy(JobEntity, { accountId, idempotencyKey: key });
+  }
+
+  /** Newest first: one account's jobs, or everyone's (null, for an admin). */
+  list(accountId: string | null, limit: number, state?: string): Promise<JobEntity[]> {
     return this.db.manager.find(JobEntity, {
-      where: state ? { state: state as JobEntity['state'] } : {},
+      where: { ...(accountId === null ? {} : { accountId }), ...(state ? { state: state as JobEntity['state'] } : {}) },
       order: { createdAt: 'DESC', id: 'ASC' },
       take: limit,
     });
   }
 
   /**
-   * Records a job with all its frames and tiles in one transaction, so a job is never seen half-planned.
-   * Under an idempotency key, a concurrent duplicate loses on the unique index and the winner is returned.
+   * Records a job with all its frames and tiles, and holds its estimate in escrow from its account, in one
+   * transaction: a job is never seen half-planned, nor running unpaid for, and a refused escrow
+   * (InsufficientCreditsError) records nothing. Under an idempotency key, a concurrent duplicate loses on the
+   * unique index and the winner is returned; only the winner held credits.
    */
-  async insertPlanned(planned: PlannedJob): Promise<{ job: JobEntity; created: boolean }> {
+  async insertPlanned(planned: PlannedJob, estimate: Pick<JobEstimate, 'tilesPrice' | 'allowance'>): Promise<{ job: JobEntity; created: boolean }> {
+    const { job } = planned;
+    if (!job.accountId) throw new Error(`job ${job.id} has no account to charge`);
     try {
       await this.db.transaction(async (manager) => {
-        await manager.insert(JobEntity, planned.job);
+        await manager.insert(JobEntity, job);
         await insertChunked(manager, FrameEntity, planned.frames);
         await insertChunked(manager, TileEntity, planned.tiles);
+        await this.ledger.holdEscrow(manager, { artistId: job.accountId as string, jobId: job.id, estimate });
       });
-      return { job: planned.job, created: true };
+      return { job, created: true };
     } catch (error) {
-      const key = planned.job.idempotencyKey;
-      const winner = key ? await this.findByIdempotencyKey(key) : null;
+      const winner = job.idempotencyKey ? await this.findByIdempotencyKey(job.accountId, job.idempotencyKey) : null;
       if (winner) return { job: winner, created: false };
       throw error;
     }
@@ -123,7 +137,7 @@ export class JobRepository {
       const job = await manager.findOneBy(JobEntity, { id: jobId });
       if (!job) return null;
       if (job.state !== 'queued' && job.state !== 'running') return { job, abort: [] };
-      const abort = await stopJob(manager, job, 'cancel', now, null);
+      const abort = await stopJob(manager, this.ledger, job, 'cancel', now, null);
       return { job: await manager.findOneByOrFail(JobEntity, { id: jobId }), abort };
     });
   }

@@ -222,6 +222,15 @@ export class LedgerRepository {
     return { settled: true, released: pending.reduce((sum, p) => sum + p.amount, 0), refunded: left('escrow') + left('allowance') };
   }
 
+  /**
+   * Settles a job if it holds an escrow: jobs recorded before accounts existed never held one and have
+   * nothing to settle (null).
+   */
+  async settleIfHeld(manager: EntityManager, jobId: string, reason: string): Promise<Settlement | null> {
+    if (!(await manager.findOneBy(LedgerEscrowEntity, { jobId }))) return null;
+    return this.settle(manager, jobId, reason);
+  }
+
   /** An admin's correction: any balanced entries, under the same rules (no pocket but the mint's below zero). */
   correct(manager: EntityManager, correction: { memo: string; jobId?: string; entries: EntryDraft[] }): Promise<LedgerTransactionEntity> {
     return this.post(manager, { kind: 'correction', ...correction });

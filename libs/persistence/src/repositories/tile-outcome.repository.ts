@@ -1,7 +1,8 @@
 import { EntityManager, In } from 'typeorm';
-import { attemptTransition, frameTransition, jobTransition, tileTransition } from '@tessera/domain';
+import { areaPrice, attemptTransition, frameTransition, jobTransition, tileTransition } from '@tessera/domain';
 import { Database } from '../database';
-import { AttemptEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity } from '../entities';
+import { AttemptEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity, WorkerEntity } from '../entities';
+import { LedgerRepository } from './ledger.repository';
 import { closeAttempt, handOver, tileOfLease } from './lease-handover';
 
 export interface AttemptContext {
@@ -25,7 +26,10 @@ export type FailOutcome = { retried: boolean; jobFailed: boolean; abort: string[
 
 /** What happens to a tile once its worker has answered: accepted, retried, or given up on. */
 export class TileOutcomeRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: LedgerRepository,
+  ) {}
 
   async context(leaseId: string): Promise<AttemptContext | null> {
     const attempt = await this.db.manager.findOneBy(AttemptEntity, { id: leaseId });
@@ -39,6 +43,8 @@ export class TileOutcomeRepository {
    * Accepts the attempt's output as the tile's, if the attempt is still the tile's current lease. The attempt,
    * the tile and the frame's counter move in one transaction, so a duplicate delivery of the same result
    * (JetStream redelivers after a crash before the ack) finds the attempt closed and changes nothing.
+   * The tile's payment to the worker's operator is the last step of the same transaction: an accepted tile
+   * is paid exactly once, and a payment the ledger refuses rolls the acceptance back with it.
    */
   accept(leaseId: string, facts: RenderFacts, now: number): Promise<AcceptOutcome> {
     return this.db.transaction(async (manager) => {
@@ -67,7 +73,23 @@ export class TileOutcomeRepository {
       if (loser) await closeAttempt(manager, loser, 'abort', now, { error: `the other lease of this tile (${leaseId}) finished first` });
       await manager.increment(FrameEntity, { id: tile.frameId }, 'tilesAccepted', 1);
       const frame = await manager.findOneByOrFail(FrameEntity, { id: tile.frameId });
+      await this.pay(manager, attempt, tile);
       return { accepted: true, frame, frameComplete: frame.tilesAccepted === frame.tilesTotal };
+    });
+  }
+
+  /** Pays an accepted tile at its job's rate to the operator of the worker that rendered it, if it has one. */
+  private async pay(manager: EntityManager, attempt: AttemptEntity, tile: TileEntity): Promise<void> {
+    const job = await manager.findOneByOrFail(JobEntity, { id: attempt.jobId });
+    const worker = await manager.findOneBy(WorkerEntity, { id: attempt.workerId });
+    if (!job.accountId || !worker?.operatorId) return;
+    await this.ledger.payTile(manager, {
+      jobId: job.id,
+      tileId: tile.id,
+      attemptId: attempt.id,
+      operatorId: worker.operatorId,
+      price: areaPrice(job.ratePerMegasample, tile, job.samples),
+      feeBasisPoints: job.feeBasisPoints,
     });
   }
 
@@ -95,7 +117,7 @@ export class TileOutcomeRepository {
       // With the other lease of a straggler still running, the tile is in good hands.
       if (handover !== 'requeued' || next === 'pending') return { retried: true, jobFailed: false, abort: [], blocklisted };
       const reason = `tile ${tile.index} of frame ${tile.frame} failed ${failures} times; last error: ${error}`;
-      const abort = await stopJob(manager, job, 'fail', now, reason);
+      const abort = await stopJob(manager, this.ledger, job, 'fail', now, reason);
       return { retried: false, jobFailed: true, abort, blocklisted };
     });
   }
@@ -124,11 +146,13 @@ async function blocklistIfDue(manager: EntityManager, attempt: AttemptEntity, li
 }
 
 /**
- * Ends a job that is still queued or running (cancelled, or failed): its open tiles and frames are cancelled
- * and its active leases aborted. Returns the ids of those leases, whose workers must stop rendering them.
+ * Ends a job that is still queued or running (cancelled, or failed): its open tiles and frames are cancelled,
+ * its active leases aborted, and its credits settled (earnings released, the unspent escrow refunded). Returns
+ * the ids of the aborted leases, whose workers must stop rendering them.
  */
 export async function stopJob(
   manager: EntityManager,
+  ledger: LedgerRepository,
   job: JobEntity,
   event: 'cancel' | 'fail',
   now: number,
@@ -147,5 +171,6 @@ export async function stopJob(
     await manager.update(TileEntity, { jobId: job.id, state: from }, { state: tileTransition(from, { type: 'cancel' }), leaseExpiresAt: null });
   }
   await manager.update(FrameEntity, { jobId: job.id, state: In(['pending']) }, { state: frameTransition('pending', 'cancel') });
+  await ledger.settleIfHeld(manager, job.id, next);
   return active.map((a) => a.id);
 }
