@@ -32,6 +32,7 @@ export function configureApi(app: INestApplication): OpenAPIObject {
       .setTitle('Tessera')
       .setDescription('Distributed render farm: upload scenes, submit jobs, download stitched frames.')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key, `tsk_...`: every endpoint but /health needs one.' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
