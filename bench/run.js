@@ -6,7 +6,14 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 
-const SUITES = [require('./suites/dispatch'), require('./suites/stitch'), require('./suites/verification')];
+const SUITES = [
+  require('./suites/dispatch'),
+  require('./suites/stitch'),
+  require('./suites/verification'),
+  require('./suites/upload'),
+  require('./suites/blender'),
+  require('./suites/farm-overhead'),
+];
 const RESULTS = join(__dirname, '..', 'bench-results');
 const COLUMNS = ['suite', 'metric', 'value', 'baseline', 'ratio', 'target', 'met'];
 

@@ -5,6 +5,17 @@
 // simulates WORKERS workers, each its own NATS connection speaking docs/protocol.md, that "render" by
 // uploading a precomputed PNG (with its true pixel hash) to the presigned URL at once.
 //
+// Each simulated worker is what docs/protocol.md asks of a real one: its own NKey (made in memory), allowed on
+// the farm's embedded nats-server with `farm.natsAuthorization.allowWorker` before it connects, a connection
+// authenticated with that key and `inboxPrefix: subjects.inbox(workerId)`, requests and results on the
+// subjects ending in its own id, `publicKey` in its registration, and `attempt` plus a `signResult` signature
+// in every result. nats-server lets a worker key publish only on its own five subjects, so the raw NATS
+// baseline and the job-event watcher use connections with the farm's `api` service key instead.
+//
+// The farm runs with SPOT_CHECKS=false: this suite measures plain dispatch (lease, PUT, result, accept,
+// stitch); spot-checks would add re-renders of sampled tiles, which docs/verification.md and the
+// `verification` suite cover.
+//
 // Environment: TESSERA_BENCH_TILES (default 20000, rounded to whole frames of 200 tiles),
 // TESSERA_BENCH_WORKERS (200), TESSERA_BENCH_DB (`sqlite,postgres`), TESSERA_BENCH_TIMEOUT_S (600 per run),
 // TESSERA_BENCH_CPU_PROF=1 (profile the coordinator through the inspector, as node --cpu-prof would, and print
@@ -13,14 +24,17 @@ const { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync, existsSyn
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { connect } = require('@nats-io/transport-node');
 const { jetstream } = require('@nats-io/jetstream');
+const { createUser } = require('@nats-io/nkeys');
 const { Farm, defaultFarmOptions } = require('../../dist/apps/cli/src/farm');
-const { ApiClient } = require('../../dist/apps/cli/src/api-client');
+const { apiClient } = require('../lib/api');
 const { planTiles } = require('../../dist/node_modules/@tessera/domain');
 const { encodePng, pixelHash } = require('../../dist/node_modules/@tessera/imaging');
+const { resultSigner, signResult, subjects } = require('../../dist/node_modules/@tessera/contracts');
+const { connectNats, readIdentityFile } = require('../../dist/node_modules/@tessera/messaging');
 const { fixed } = require('../lib/measure');
 const { startPostgres } = require('../lib/postgres');
+const { topFunctions } = require('../lib/cpu-profile');
 
 const ROOT = join(__dirname, '..', '..');
 const WIDTH = 640;
@@ -92,9 +106,13 @@ async function precomputeTiles() {
   return tiles;
 }
 
-/** Raw NATS request/reply round trips per second: the same connections, a trivial in-process responder. */
-async function natsBaseline(natsUrl, connections) {
-  const responder = await connect({ servers: natsUrl, name: 'bench-echo' });
+/**
+ * Raw NATS request/reply round trips per second: as many connections as workers, a trivial in-process
+ * responder. A worker's key may not publish on the echo subject, so these connect with `credentials` (a
+ * service key) rather than being the workers' own connections.
+ */
+async function natsBaseline(natsUrl, connections, credentials) {
+  const responder = await connectNats(natsUrl, 'bench-echo', credentials);
   const reply = json({ leases: [] });
   responder.subscribe('bench.v1.echo', { callback: (_err, msg) => msg.respond(reply) });
   await responder.flush();
@@ -122,19 +140,20 @@ async function natsBaseline(natsUrl, connections) {
 /** One simulated worker: register, heartbeat, ask for work, PUT the tile, publish the result. */
 async function simulateWorker(nc, index, ctx) {
   const js = jetstream(nc);
-  const workerId = `bench-${ctx.tag}-${index}`;
+  const { workerId, signer } = ctx.identities[index];
   const max = (index % 4) + 1;
   const register = () =>
-    requestJson(nc, 'tessera.v1.worker.register', {
+    requestJson(nc, subjects.workerRegister(workerId), {
       workerId,
       name: `bench-${index}`,
       protocol: 'v1',
+      publicKey: signer.publicKey,
       capabilities: { renderers: [{ name: 'builtin', version: 'builtin-1.0.0' }], cpuCores: 4, memoryMiB: 8192, gpus: [], slots: max },
     });
   const { heartbeatIntervalMs } = await register();
   const held = new Set();
   const heartbeat = setInterval(() => {
-    requestJson(nc, 'tessera.v1.worker.heartbeat', { workerId, leaseIds: [...held].slice(0, 256) })
+    requestJson(nc, subjects.heartbeat(workerId), { workerId, leaseIds: [...held].slice(0, 256) })
       .then((r) => {
         // A closed lease (its result taken by a coordinator) is answered in `abort`: stop renewing it.
         for (const leaseId of r.abort) held.delete(leaseId);
@@ -146,7 +165,7 @@ async function simulateWorker(nc, index, ctx) {
 
   const handle = async (lease) => {
     held.add(lease.leaseId);
-    const base = { leaseId: lease.leaseId, tileId: lease.tileId, workerId };
+    const base = { leaseId: lease.leaseId, tileId: lease.tileId, attempt: lease.attempt, workerId };
     const started = performance.now();
     let result;
     try {
@@ -175,10 +194,12 @@ async function simulateWorker(nc, index, ctx) {
       ctx.errors.put++;
       result = { ...base, status: 'failed', error: String(error.message).slice(0, 4000), renderSeconds: 0 };
     }
+    // The coordinator refuses an unsigned result (docs/protocol.md, "Signed results").
+    result = signResult(result, signer);
     for (let attempt = 0; ; attempt++) {
       try {
         const t0 = performance.now();
-        await js.publish(`tessera.v1.results.${workerId}`, json(result));
+        await js.publish(subjects.result(workerId), json(result));
         ctx.publishMs.push(performance.now() - t0);
         ctx.published++;
         ctx.lastPublishAt = performance.now();
@@ -198,7 +219,7 @@ async function simulateWorker(nc, index, ctx) {
       const t0 = performance.now();
       let leases;
       try {
-        leases = (await requestJson(nc, 'tessera.v1.work.request', { workerId, max })).leases;
+        leases = (await requestJson(nc, subjects.workRequest(workerId), { workerId, max })).leases;
       } catch (error) {
         ctx.errors.work++;
         if (error.code === 'unknown_worker') await register().catch(() => undefined);
@@ -222,29 +243,13 @@ async function simulateWorker(nc, index, ctx) {
   }
 }
 
-/** The hottest functions (self time) of a .cpuprofile, for the "what limits it" note. */
-function topFunctions(file, count = 15) {
-  const profile = JSON.parse(readFileSync(file, 'utf8'));
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map();
-  const total = profile.samples.length;
-  for (const id of profile.samples) {
-    const f = byId.get(id).callFrame;
-    const where = f.url ? `${f.url.replace(/^file:\/\//, '').replace(ROOT + '/', '')}:${f.lineNumber + 1}` : '';
-    const key = `${f.functionName || '(anonymous)'} ${where}`.trim();
-    self.set(key, (self.get(key) ?? 0) + 1);
-  }
-  return [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([fn, n]) => ({ fn, selfPct: (100 * n) / total }));
-}
-
 async function runOnce({ log, db, tiles, workers, totalTiles }) {
   const home = mkdtempSync(join(tmpdir(), `tessera-bench-dispatch-${db}-`));
   const profDir = join(home, 'cpu-prof');
   const env = { ...process.env };
   delete env.DATABASE_URL;
+  // Plain dispatch is what is measured: no sampled tile is leased again to a second worker for a spot-check.
+  env.SPOT_CHECKS = 'false';
   let pg;
   if (db === 'postgres') {
     pg = await startPostgres();
@@ -261,8 +266,11 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
   }
   const farm = new Farm({ ...defaultFarmOptions(), home, workers: 0, apiPort: 0, echoLogs: false, env });
   const connections = [];
+  const baselineConnections = [];
+  let observer;
   const ctx = {
     tag: `${db}${process.pid}`,
+    identities: [],
     tiles,
     done: false,
     leased: 0,
@@ -280,10 +288,28 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
   try {
     const info = await farm.start();
     const coordinatorPid = farm.coordinators[0].pid;
-    const api = new ApiClient(info.apiUrl);
+    const api = apiClient(info.apiUrl, farm);
     log(`dispatch [${db}${pg ? `, ${pg.version}` : ''}]: farm up (coordinator pid ${coordinatorPid}), ${workers} worker connections`);
-    for (let i = 0; i < workers; i++) connections.push(await connect({ servers: info.natsUrl, name: `bench-worker-${i}` }));
-    const baseline = await natsBaseline(info.natsUrl, connections);
+    // The bench plays a farm service for what no worker key may do (the baseline's echo, watching job events).
+    const auth = farm.natsAuthorization;
+    const service = auth ? { seed: readIdentityFile(auth.serviceSeedFile('api')).seed } : {};
+    // Every key is allowed before any worker connects: each allowWorker reloads nats-server, and connectNats
+    // retries a handshake that a reload refused or dropped.
+    for (let i = 0; i < workers; i++) {
+      const workerId = `bench-${ctx.tag}-${i}`;
+      const seed = createUser().getSeed();
+      const signer = resultSigner(seed);
+      auth?.allowWorker(signer.publicKey, workerId);
+      ctx.identities.push({ workerId, seed, signer });
+    }
+    const retry = { onUnauthorised: () => undefined };
+    for (const { workerId, seed } of ctx.identities) {
+      connections.push(await connectNats(info.natsUrl, `bench-worker-${workerId}`, { seed, inboxPrefix: subjects.inbox(workerId), ...retry }));
+    }
+    observer = await connectNats(info.natsUrl, 'bench-observer', { ...service, ...retry });
+    for (let i = 0; i < workers; i++) baselineConnections.push(await connectNats(info.natsUrl, `bench-echo-${i}`, { ...service, ...retry }));
+    const baseline = await natsBaseline(info.natsUrl, baselineConnections, { ...service, ...retry });
+    await Promise.all(baselineConnections.splice(0).map((nc) => nc.close()));
     log(`dispatch [${db}]: raw NATS request/reply ${fixed(baseline.roundTripsPerS, 0)}/s (p50 ${fixed(baseline.p50Ms)} ms, p99 ${fixed(baseline.p99Ms)} ms)`);
 
     // The still example, its frame range stretched to as many frames as the tile count needs (same content).
@@ -301,7 +327,7 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
     // Job events (best effort) give the completion time without the 1 s poll's granularity.
     let completedAt;
     let finalState;
-    const events = connections[0].subscribe(`tessera.v1.events.job.${job.id}`, {
+    const events = observer.subscribe(subjects.jobEvent(job.id), {
       callback: (_err, msg) => {
         const event = JSON.parse(dec.decode(msg.data));
         if (event.type === 'job.state' && ['completed', 'failed', 'cancelled'].includes(event.state)) {
@@ -392,7 +418,7 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
     throw error;
   } finally {
     ctx.done = true;
-    await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)));
+    await Promise.all([...connections, ...baselineConnections, observer].filter(Boolean).map((nc) => nc.close().catch(() => undefined)));
     await farm.stop().catch((error) => log(`farm stop: ${error.message}`));
     await pg?.stop?.();
     // Kept when profiling: the profile is read from it afterwards.
