@@ -2,7 +2,9 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import sharp from 'sharp';
 import { AttemptEntity, JobBlocklistEntity } from '@tessera/persistence';
 import { BuiltinRenderer, RendererRegistry, type RenderedTile, type Renderer, type RenderTileRequest } from '@tessera/renderers';
+import { ensureIdentityFile } from '@tessera/messaging';
 import { tempDir, type TempDir } from '@tessera/testing';
+import { join } from 'node:path';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { expectIntactJob, openFarmDatabase, submitChaosJob, useChaosFarm, waitFor } from './chaos.harness';
 
@@ -59,10 +61,13 @@ describe('chaos: renderers that crash, hang or write the wrong size', () => {
   /** A real worker (the worker app's own module) in this process, with a faulty renderer. */
   async function startFaultyWorker(fault: Fault, tileTimeoutMs = fault === 'hang' ? 1500 : 900_000): Promise<TestingModule> {
     const natsUrl = farmOf().farm.config?.natsUrl as string;
+    // Allowed on the farm's NATS as an operator would register it.
+    const identity = ensureIdentityFile(join((cache as TempDir).path, `faulty-${fault}.nk`));
+    farmOf().farm.natsAuthorization?.allowWorker(identity.publicKey, `faulty-${fault}`);
     const module = await Test.createTestingModule({
       imports: [
         WorkerModule.forRoot({
-          natsUrl, workerId: `faulty-${fault}`, name: `faulty ${fault}`, slots: 1, cacheDir: (cache as TempDir).path,
+          natsUrl, workerId: `faulty-${fault}`, identity, name: `faulty ${fault}`, slots: 1, cacheDir: (cache as TempDir).path,
           drainTimeoutMs: 100, tileTimeoutMs, idlePollMs: 100, requestTimeoutMs: 5000, blenderMode: 'cold', blenderDevice: 'cpu',
         }),
       ],

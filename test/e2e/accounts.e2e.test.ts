@@ -1,3 +1,4 @@
+import { createUser } from '@nats-io/nkeys';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXAMPLES, fetchWithKey, startTestFarm, type TestFarm } from './farm.harness';
@@ -77,7 +78,8 @@ describe('accounts, API keys and isolation', () => {
     const listed = await json<Array<Record<string, unknown>>>(await as(artist.key).get('/v1/keys'));
     expect(listed).toHaveLength(1);
     expect(listed[0]).not.toHaveProperty('key');
-    expect(JSON.stringify(listed)).not.toContain(artist.key.split('_')[2]);
+    // The secret is what follows `tsk_<12-character id>_` (base64url, so it may hold '_' itself).
+    expect(JSON.stringify(listed)).not.toContain(artist.key.slice('tsk_'.length + 13));
     const second = await json<{ id: string; key: string }>(await as(artist.key).post('/v1/keys', { name: 'ci', scopes: ['read'] }));
     expect((await as(second.key).get('/v1/accounts/me')).status).toBe(200);
     expect((await as(artist.key).del(`/v1/keys/${second.id}`)).status).toBe(200);
@@ -136,19 +138,24 @@ describe('accounts, API keys and isolation', () => {
   it("isolation of workers: an operator sees and revokes only its own; a key another operator holds is 409", async () => {
     const first = await account('operator', ['read', 'operate']);
     const second = await account('operator', ['read', 'operate']);
-    const publicKey = `U${'A'.repeat(55)}`;
-    const registered = await as(first.key).post('/v1/workers', { publicKey, name: 'gpu-1' });
+    const publicKey = createUser().getPublicKey();
+    const registered = await as(first.key).post('/v1/workers', { publicKey, workerId: 'gpu-1' });
     expect(registered.status).toBe(201);
-    expect((await as(first.key).post('/v1/workers', { publicKey, name: 'gpu-1b' })).status).toBe(200);
-    const taken = await as(second.key).post('/v1/workers', { publicKey, name: 'mine' });
+    expect((await as(first.key).post('/v1/workers', { publicKey, workerId: 'gpu-1', name: 'gpu-1b' })).status).toBe(200);
+    const taken = await as(second.key).post('/v1/workers', { publicKey, workerId: 'mine' });
     expect(taken.status).toBe(409);
     expect(await message(taken)).toBe(`worker key ${publicKey} is registered by another operator`);
     expect(await json<unknown[]>(await as(second.key).get('/v1/workers'))).toEqual([]);
-    expect(await json(await as(first.key).get('/v1/workers'))).toEqual([expect.objectContaining({ publicKey, name: 'gpu-1b', revokedAt: null })]);
+    expect(await json(await as(first.key).get('/v1/workers'))).toEqual([expect.objectContaining({ publicKey, workerId: 'gpu-1', name: 'gpu-1b', revokedAt: null, workers: [] })]);
     expect((await as(second.key).post(`/v1/workers/${publicKey}/revoke`, {})).status).toBe(404);
-    const bad = await as(first.key).post('/v1/workers', { publicKey: 'not-a-key', name: 'x' });
+    const bad = await as(first.key).post('/v1/workers', { publicKey: 'not-a-key', workerId: 'x y' });
     expect(bad.status).toBe(400);
-    expect(await message(bad)).toContain('publicKey must be a worker public key');
+    const badMessage = await message(bad);
+    expect(badMessage).toContain('publicKey must be a worker public key');
+    expect(badMessage).toContain('workerId must be 1 to 64 characters');
+    const typo = await as(first.key).post('/v1/workers', { publicKey: `U${'A'.repeat(55)}`, workerId: 'x' });
+    expect(typo.status).toBe(400);
+    expect(await message(typo)).toContain('its checksum does not match');
     const revoked = await admin().post(`/v1/workers/${publicKey}/revoke`, { reason: 'caught cheating' });
     expect(await json(revoked)).toMatchObject({ revokedReason: 'caught cheating', revokedAt: expect.any(String) });
   });

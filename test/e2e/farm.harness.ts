@@ -40,6 +40,7 @@ export const FAST_TIMINGS = {
   HEARTBEAT_INTERVAL_MS: '300',
   LEASE_TTL_MS: '3000',
   SWEEP_INTERVAL_MS: '200',
+  CHECK_OTHER_OPERATOR_WAIT_MS: '500',
 };
 
 export async function startTestFarm(options: Partial<FarmOptions> = {}): Promise<TestFarm> {

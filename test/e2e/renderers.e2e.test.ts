@@ -41,9 +41,11 @@ describe('Blender and POV-Ray scenes through the farm', () => {
     const { stdout } = await run(process.execPath, [
       TESSERA, 'submit', scene, '--renderer', renderer, '--frames', frames, '--tiles', '2x2',
       '--width', String(WIDTH), '--height', String(HEIGHT), '--samples', String(SAMPLES), '--seed', '0',
-      '--wait', '-o', dir, '--api', (t as TestFarm).apiUrl,
+      // The farm's home, where `tessera up` left the local admin key the CLI sends by default.
+      '--wait', '-o', dir, '--api', (t as TestFarm).apiUrl, '--home', (t as TestFarm).home.path,
     ], { timeout: 400_000 });
     expect(stdout).toMatch(/job \S+ completed in/);
+    expect(stdout).toMatch(/cost \d+\.\d{6} credits \(held \d+\.\d{6}, refunded \d+\.\d{6}\); balance \d+\.\d{6} credits available/);
     return (await readdir(dir)).sort();
   }
 

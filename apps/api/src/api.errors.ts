@@ -21,3 +21,8 @@ export class FrameNotReadyError extends DomainError {
 export class InvalidJobError extends DomainError {
   readonly code = 'invalid_job';
 }
+
+/** A worker public key that is shaped right but is not a valid NKey (a typo, a truncated copy). */
+export class InvalidWorkerKeyError extends DomainError {
+  readonly code = 'invalid_worker_key';
+}

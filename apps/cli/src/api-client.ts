@@ -18,6 +18,7 @@ export interface JobView {
   timings: { createdAt: string; startedAt: string | null; finishedAt: string | null; elapsedSeconds: number };
   error: string | null;
   errors: Array<{ message: string; workerId: string }>;
+  checks: { open: number; passed: number; failed: number; checkerFailed: number; inconclusive: number; abandoned: number; arbitrated: number };
   cost: { held: number; spent: number; refunded: number; settled: boolean; heldCredits: string; spentCredits: string; refundedCredits: string } | null;
 }
 

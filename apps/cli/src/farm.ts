@@ -2,10 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig, type TesseraConfig } from '@tessera/contracts';
-import { NatsServerProcess } from '@tessera/messaging';
+import { ensureIdentityFile, NatsAuthorization, NatsServerProcess } from '@tessera/messaging';
 import { EmbeddedS3Server, freePort } from '@tessera/storage';
 import { AppProcess } from './app-process';
-import { ensureLocalAccounts } from './local-accounts';
+import { ensureLocalAccounts, registerLocalWorkers } from './local-accounts';
 
 export interface FarmOptions {
   /** Data of the embedded services and the farm's logs; default `.tessera`. */
@@ -55,6 +55,8 @@ export function farmInfoPath(home: string): string {
  */
 export class Farm {
   private nats: NatsServerProcess | undefined;
+  /** Who may use the embedded nats-server; undefined when NATS_URL names an external one. */
+  natsAuthorization: NatsAuthorization | undefined;
   private s3: EmbeddedS3Server | undefined;
   private readonly processes: AppProcess[] = [];
   readonly coordinators: AppProcess[] = [];
@@ -70,9 +72,17 @@ export class Farm {
     const home = resolve(this.options.home);
     await mkdir(join(home, 'logs'), { recursive: true });
     const env = { ...this.options.env };
+    // Services connect with their own NKey (NATS_NKEY_SEED_FILE); workers with theirs (addWorker).
+    const serviceEnv: Partial<Record<'coordinator' | 'api', NodeJS.ProcessEnv>> = {};
     if (!env.NATS_URL) {
-      this.nats = new NatsServerProcess({ storeDir: join(home, 'nats') });
+      const storeDir = join(home, 'nats');
+      this.natsAuthorization = NatsAuthorization.create(join(home, 'nats-auth'), storeDir);
+      this.nats = new NatsServerProcess({ storeDir, configFile: this.natsAuthorization.configFile });
       env.NATS_URL = await this.nats.start();
+      env.NATS_AUTH_DIR = this.natsAuthorization.dir;
+      for (const service of ['coordinator', 'api'] as const) {
+        serviceEnv[service] = { NATS_NKEY_SEED_FILE: this.natsAuthorization.serviceSeedFile(service) };
+      }
     }
     if (!env.S3_ENDPOINT) {
       this.s3 = new EmbeddedS3Server({ directory: join(home, 's3') });
@@ -87,21 +97,26 @@ export class Farm {
       });
     }
     env.DATABASE_URL ??= `sqlite:${join(home, 'tessera.sqlite')}`;
+    // Every local worker belongs to the one local operator: a spot-check has no other operator to wait for.
+    env.CHECK_OTHER_OPERATOR_WAIT_MS ??= '0';
     env.TESSERA_HOME = home;
     env.API_PORT = String(this.options.apiPort || (await freePort()));
     this.config = loadConfig(env);
 
     // The first coordinator migrates the database; the others and the API start on a migrated schema.
     for (let i = 1; i <= Math.max(1, this.options.coordinators); i++) {
-      const coordinator = this.spawn(`coordinator ${i}`, 'coordinator', [], env, `coordinator-${i}`);
+      const coordinator = this.spawn(`coordinator ${i}`, 'coordinator', [], { ...env, ...serviceEnv.coordinator }, `coordinator-${i}`);
       this.coordinators.push(coordinator);
       await coordinator.waitFor(/coordinator ready/, 60_000);
     }
     this.adminKey = await ensureLocalAccounts(this.config, home);
-    const api = this.spawn('api', 'api', [], env);
+    const api = this.spawn('api', 'api', [], { ...env, ...serviceEnv.api });
     await api.waitFor(/api listening on/, 60_000);
     this.apiUrl = `http://${this.config.api.host}:${this.config.api.port}`;
-    for (let i = 1; i <= this.options.workers; i++) this.addWorker(`local-${i}`);
+    const local = Array.from({ length: this.options.workers }, (_, i) => `local-${i + 1}`);
+    // The farm's own workers are the local operator's: registered like any operator's, and paid.
+    await registerLocalWorkers(this.config, home, local.map((id) => ({ publicKey: ensureIdentityFile(this.identityPath(id)).publicKey, name: id })));
+    for (const id of local) this.addWorker(id);
     await Promise.all(this.workers.map((w) => w.waitFor(/registered as/, 60_000)));
 
     const info: FarmInfo = { apiUrl: this.apiUrl, natsUrl: env.NATS_URL, pid: process.pid };
@@ -109,19 +124,31 @@ export class Farm {
     return info;
   }
 
-  /** Adds one more local worker process; returns it so a caller can stop or kill it. */
+  /**
+   * Adds one more local worker process; returns it so a caller can stop or kill it. The worker gets an
+   * identity in its directory (kept across restarts, as `tessera worker init` would) and, on the embedded
+   * NATS, is allowed in: local workers need no operator to register them.
+   */
   addWorker(id: string): AppProcess {
     const home = resolve(this.options.home);
     const env = this.workerEnv();
+    const identity = this.identityPath(id);
+    const { publicKey } = ensureIdentityFile(identity);
+    this.natsAuthorization?.allowWorker(publicKey, id);
     const worker = this.spawn(`worker ${id}`, 'worker', [
       '--nats', this.config?.natsUrl as string,
       '--id', id,
+      '--identity', identity,
       '--slots', String(this.options.workerSlots),
       '--cache-dir', join(home, 'workers', id),
       '--drain-timeout', String(this.options.workerDrainMs),
     ], env, `worker-${id}`);
     this.workers.push(worker);
     return worker;
+  }
+
+  private identityPath(id: string): string {
+    return join(resolve(this.options.home), 'workers', id, 'identity.nk');
   }
 
   /**
@@ -155,7 +182,7 @@ export class Farm {
   private workerEnv(): NodeJS.ProcessEnv {
     if (!this.config) throw new Error('the farm is not started');
     const env: NodeJS.ProcessEnv = { ...this.options.env, NATS_URL: this.config.natsUrl };
-    for (const name of Object.keys(env)) if (name.startsWith('S3_') || name === 'DATABASE_URL') delete env[name];
+    for (const name of Object.keys(env)) if (name.startsWith('S3_') || ['DATABASE_URL', 'NATS_NKEY_SEED_FILE', 'NATS_AUTH_DIR'].includes(name)) delete env[name];
     return env;
   }
 

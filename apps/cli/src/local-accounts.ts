@@ -46,11 +46,12 @@ export async function ensureLocalAccounts(config: TesseraConfig, home: string): 
   }
 }
 
-/** Registers a local worker's public key to the local operator, so its tiles are paid like anyone's. */
-export async function registerLocalWorker(config: TesseraConfig, home: string, publicKey: string, name: string): Promise<void> {
+/** Registers the local workers' public keys to the local operator, so their tiles are paid like anyone's. */
+export async function registerLocalWorkers(config: TesseraConfig, home: string, workers: Array<{ publicKey: string; name: string }>): Promise<void> {
   const db = await Database.open(databaseConfigFrom(config.databaseUrl, join(home, 'tessera.sqlite')));
   try {
-    await new AccountRepository(db, new LedgerRepository(db)).registerWorker(LOCAL_OPERATOR_ID, publicKey, name);
+    const accounts = new AccountRepository(db, new LedgerRepository(db));
+    for (const { publicKey, name } of workers) await accounts.registerWorker(LOCAL_OPERATOR_ID, publicKey, name, name);
   } finally {
     await db.close();
   }

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { InvalidMessageError } from '@tessera/contracts';
+import { InvalidMessageError, subjects } from '@tessera/contracts';
 import { DomainError } from '@tessera/domain';
 
 /** A worker that asks for work without having registered (or after the coordinator forgot it). */
 export class UnknownWorkerError extends DomainError {
   readonly code = 'unknown_worker';
   constructor(workerId: string) {
-    super(`worker ${workerId} is not registered: send ${'tessera.v1.worker.register'} first`);
+    super(`worker ${workerId} is not registered: send ${subjects.workerRegister(workerId)} first`);
   }
 }
 

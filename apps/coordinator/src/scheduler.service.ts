@@ -12,7 +12,7 @@ import {
   type WorkRequest,
 } from '@tessera/contracts';
 import { Clock } from '@tessera/domain';
-import { LeaseRepository, SceneRepository, tileLogKey, WorkerRepository, type GrantedLease } from '@tessera/persistence';
+import { AccountRepository, LeaseRepository, SceneRepository, tileLogKey, WorkerRepository, type GrantedLease } from '@tessera/persistence';
 import { LOG_CONTENT_TYPE } from '@tessera/contracts';
 import { ObjectStorage } from '@tessera/storage';
 import { UnknownWorkerError } from './errors';
@@ -28,13 +28,16 @@ export class SchedulerService {
     private readonly clock: Clock,
     private readonly leases: LeaseRepository,
     private readonly workers: WorkerRepository,
+    private readonly accounts: AccountRepository,
     private readonly scenes: SceneRepository,
     private readonly storage: ObjectStorage,
   ) {}
 
   async register(request: RegisterRequest): Promise<RegisterReply> {
     const now = this.clock.now();
-    await this.workers.register({ id: request.workerId, name: request.name, capabilities: request.capabilities, operatorId: null, lastSeenAt: now }, now);
+    // Whom its tiles pay: the operator that registered its key (none: it renders unpaid, and uncharged).
+    const operatorId = await this.accounts.payeeOf(request.publicKey);
+    await this.workers.register({ id: request.workerId, name: request.name, capabilities: request.capabilities, operatorId, lastSeenAt: now }, now);
     // A worker registers when it starts: whatever it held before a restart is lost on its side.
     const released = await this.leases.releaseAll(request.workerId, now, 'worker registered again');
     if (released.length > 0) this.logger.warn(`worker ${request.workerId} restarted; ${released.length} lease(s) it held are pending again`);
@@ -53,6 +56,7 @@ export class SchedulerService {
     if (!worker) throw new UnknownWorkerError(request.workerId);
     const granted = await this.leases.grant({
       workerId: worker.id,
+      operatorId: worker.operatorId,
       renderers: worker.capabilities.renderers.map((r) => r.name),
       max: request.max,
       now: this.clock.now(),

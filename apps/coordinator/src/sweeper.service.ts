@@ -3,12 +3,13 @@ import type { TesseraConfig } from '@tessera/contracts';
 import { Clock } from '@tessera/domain';
 import { FrameRepository, LeaseRepository } from '@tessera/persistence';
 import { StitchService } from './stitch.service';
+import { VerificationService } from './verification.service';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 
 /**
  * The periodic safety net: leases whose worker went quiet go back to pending, stragglers near the end of a job
- * get a backup lease, and frames whose tiles are all accepted but that were never stitched (a coordinator died
- * mid-stitch, or storage failed) are stitched.
+ * get a backup lease, spot-checks no worker could take in time are dropped, and frames whose tiles are all
+ * accepted but that were never stitched (a coordinator died mid-stitch, or storage failed) are stitched.
  */
 @Injectable()
 export class SweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -22,6 +23,7 @@ export class SweeperService implements OnApplicationBootstrap, OnApplicationShut
     private readonly leases: LeaseRepository,
     private readonly frames: FrameRepository,
     private readonly stitcher: StitchService,
+    private readonly verification: VerificationService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,6 +39,7 @@ export class SweeperService implements OnApplicationBootstrap, OnApplicationShut
     const { stragglerFactor: factor, stragglerMinMs: minMs } = this.config.scheduling;
     const stragglers = await this.leases.requestBackups(now, { factor, minMs, minSamples: 3 });
     if (stragglers > 0) this.logger.log(`${stragglers} straggling tile(s) will get a backup lease`);
+    await this.verification.sweep();
     for (const frame of await this.frames.awaitingStitch(now - this.config.scheduling.stitchStaleMs)) {
       await this.stitcher.stitch(frame.id).catch((error: Error) => this.logger.error(`stitching frame ${frame.id} failed: ${error.message}`));
     }

@@ -4,7 +4,10 @@ import {
   heartbeatReplySchema,
   registerReplySchema,
   releaseReplySchema,
+  resultSigner,
+  signResult,
   subjects,
+  type UnsignedTileResult,
   workReplySchema,
   type Lease,
   LOG_CONTENT_TYPE,
@@ -49,6 +52,8 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
   private workLoop: Promise<void> = Promise.resolve();
   private wakeUp: () => void = () => undefined;
   private rendered = 0;
+  /** Every result is signed before it is queued: the signature is the worker's commitment to it. */
+  private readonly sign: (result: UnsignedTileResult) => UnsignedTileResult & { signature: string };
 
   constructor(
     @Inject(WORKER_OPTIONS) private readonly options: WorkerOptions,
@@ -57,6 +62,8 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly cache: SceneCache,
   ) {
     this.outbox = new ResultOutbox(jetstream(nc), options.workerId, (leaseId) => this.delivered.add(leaseId));
+    const signer = resultSigner(options.identity.seed);
+    this.sign = (result) => signResult(result, signer);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -77,8 +84,8 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       try {
         const reply = await requestJson(
           this.nc,
-          subjects.workerRegister,
-          { workerId: this.options.workerId, name: this.options.name, protocol: 'v1', capabilities },
+          subjects.workerRegister(this.options.workerId),
+          { workerId: this.options.workerId, name: this.options.name, protocol: 'v1', publicKey: this.options.identity.publicKey, capabilities },
           registerReplySchema,
           this.options.requestTimeoutMs,
         );
@@ -102,7 +109,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       }
       let leases: Lease[] = [];
       try {
-        leases = (await requestJson(this.nc, subjects.workRequest, { workerId: this.options.workerId, max: free }, workReplySchema, this.options.requestTimeoutMs)).leases;
+        leases = (await requestJson(this.nc, subjects.workRequest(this.options.workerId), { workerId: this.options.workerId, max: free }, workReplySchema, this.options.requestTimeoutMs)).leases;
       } catch (error) {
         if (error instanceof RemoteError && error.code === 'unknown_worker') await this.register();
         else this.logger.warn(`work request failed: ${(error as Error).message}`);
@@ -131,7 +138,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
 
   private async render(lease: Lease, aborted: AbortSignal): Promise<void> {
     const started = performance.now();
-    const base = { leaseId: lease.leaseId, tileId: lease.tileId, workerId: this.options.workerId };
+    const base = { leaseId: lease.leaseId, tileId: lease.tileId, attempt: lease.attempt, workerId: this.options.workerId };
     // A render that runs past the tile time limit is stopped like an abort, but reported as a failure.
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), this.options.tileTimeoutMs);
@@ -153,7 +160,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       const hash = await pixelHash(tile.png);
       await withStorageRetries(() => uploadTile(lease.output.url, tile.png, signal), signal);
       await this.uploadLog(lease, tile.log, signal);
-      this.outbox.enqueue({
+      this.outbox.enqueue(this.sign({
         ...base,
         status: 'rendered',
         pixelSha256: hash,
@@ -162,7 +169,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
         renderSeconds: (performance.now() - started) / 1000,
         device: tile.device,
         rendererVersion: await renderer.version(),
-      });
+      }));
       this.rendered += 1;
     } catch (error) {
       if (aborted.aborted) {
@@ -174,7 +181,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
         : (error as Error).message || String(error);
       await this.uploadLog(lease, error instanceof RenderFailedError ? error.log : message, aborted);
       this.logger.warn(`tile ${lease.tileId} (frame ${lease.frame}) failed: ${message}`);
-      this.outbox.enqueue({ ...base, status: 'failed', error: message.slice(0, 4000), renderSeconds: (performance.now() - started) / 1000 });
+      this.outbox.enqueue(this.sign({ ...base, status: 'failed', error: message.slice(0, 4000), renderSeconds: (performance.now() - started) / 1000 }));
     } finally {
       clearTimeout(timer);
     }
@@ -193,7 +200,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     try {
       const reply = await requestJson(
         this.nc,
-        subjects.heartbeat,
+        subjects.heartbeat(this.options.workerId),
         { workerId: this.options.workerId, leaseIds: [...this.tiles.keys(), ...this.outbox.leaseIds(), ...this.delivered].slice(0, 256) },
         heartbeatReplySchema,
         this.options.requestTimeoutMs,
@@ -229,7 +236,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     if (unfinished.length > 0) {
       await requestJson(
         this.nc,
-        subjects.leaseRelease,
+        subjects.leaseRelease(this.options.workerId),
         { workerId: this.options.workerId, leaseIds: unfinished.map((t) => t.lease.leaseId), reason: 'worker shutting down' },
         releaseReplySchema,
         this.options.requestTimeoutMs,

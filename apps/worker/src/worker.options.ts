@@ -3,6 +3,11 @@ export interface WorkerOptions {
   natsUrl: string;
   /** Stable identity: the NATS subject token results are published under. */
   workerId: string;
+  /**
+   * The worker's NKey (its identity file, `tessera worker init`): it authenticates to NATS with it and signs
+   * every result with it.
+   */
+  identity: { publicKey: string; seed: Uint8Array };
   name: string;
   /** Tiles rendered at once. */
   slots: number;

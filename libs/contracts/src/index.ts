@@ -5,3 +5,4 @@ export * from './worker.messages';
 export * from './job-event.messages';
 export * from './parse';
 export * from './tessera.config';
+export * from './result-signature';

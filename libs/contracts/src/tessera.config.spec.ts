@@ -55,6 +55,14 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig(env, embedded)).toThrow(expected);
   });
 
+  it('connects without NATS credentials unless a seed file is named', () => {
+    expect(loadConfig({}, embedded)).toMatchObject({ natsSeedFile: undefined, natsAuthDir: undefined });
+    expect(loadConfig({ NATS_NKEY_SEED_FILE: '/etc/tessera/coordinator.nk', NATS_AUTH_DIR: '/srv/.tessera/nats-auth' }, embedded)).toMatchObject({
+      natsSeedFile: '/etc/tessera/coordinator.nk',
+      natsAuthDir: '/srv/.tessera/nats-auth',
+    });
+  });
+
   it('needs a NATS URL when there is no embedded server', () => {
     expect(() => loadConfig({}, {})).toThrow('NATS_URL: required');
   });

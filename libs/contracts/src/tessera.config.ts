@@ -10,6 +10,16 @@ export interface TesseraConfig {
   /** Directory of the embedded services' data (`.tessera/`). */
   home: string;
   natsUrl: string;
+  /**
+   * This service's NATS NKey seed file (NATS_NKEY_SEED_FILE): set, the process authenticates with it;
+   * unset, it connects without credentials (an external NATS without authentication).
+   */
+  natsSeedFile?: string;
+  /**
+   * The directory of the embedded nats-server's authorisation (NATS_AUTH_DIR, set by `tessera up`): where
+   * worker keys are allowed and revoked. Unset on an external NATS, whose operator manages its users.
+   */
+  natsAuthDir?: string;
   /** JetStream replicas for Tessera's streams; undefined: 3 on a cluster of 3 or more servers, else 1. */
   natsReplicas: number | undefined;
   /** postgres://... for PostgreSQL; undefined for the embedded SQLite file under `home`. */
@@ -29,6 +39,21 @@ export interface TesseraConfig {
     publicUrl?: string;
     /** Requests per key per minute; more get 429 with Retry-After. */
     rateLimitPerMinute: number;
+  };
+  /** Spot-checks (docs/verification.md). */
+  verification: {
+    enabled: boolean;
+    /** Results of a new (or just failed) worker checked one by one. */
+    probation: number;
+    /** The lowest check rate of a worker on a long streak. */
+    qFloor: number;
+    /** Rectangles per patch check, and the share of the tile they cover together. */
+    patches: number;
+    patchArea: number;
+    /** How long a check waits for a worker of another operator before any other worker may take it. */
+    otherOperatorWaitMs: number;
+    /** A check no worker could take in this long is dropped (the original stands, unverified). */
+    checkTimeoutMs: number;
   };
   /** What rendering costs (docs/credits.md); a job keeps the prices it was submitted at. */
   pricing: {
@@ -66,6 +91,8 @@ const envSchema = z.object({
   TESSERA_HOME: z.string().min(1).default('.tessera'),
   NATS_URL: z.string().regex(/^(nats|tls):\/\/[^,\s]+(,\s*(nats|tls):\/\/[^,\s]+)*$/, 'must be nats://host:port[,nats://...]').optional(),
   NATS_REPLICAS: int(1, 5).optional(),
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
+  NATS_AUTH_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.string().regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must be postgres://... or sqlite:<path>').optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
@@ -78,6 +105,13 @@ const envSchema = z.object({
   API_PUBLIC_URL: z.url().optional(),
   MAX_SCENE_BYTES: int(1, 64 * 1024 ** 3).default(2 * 1024 ** 3),
   API_RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(1_200),
+  SPOT_CHECKS: bool.default(true),
+  CHECK_PROBATION: int(0, 1_000_000).default(10),
+  CHECK_Q_FLOOR: z.coerce.number().gt(0).max(1).default(0.28),
+  CHECK_PATCHES: int(1, 64).default(3),
+  CHECK_PATCH_AREA: z.coerce.number().gt(0).max(1).default(0.2),
+  CHECK_OTHER_OPERATOR_WAIT_MS: int(0, 24 * 3600_000).default(10_000),
+  CHECK_TIMEOUT_MS: int(1000, 7 * 24 * 3600_000).default(15 * 60_000),
   // Starting prices (docs/credits.md): a 1920x1080 frame at 128 samples is 265.4 megasamples.
   PRICE_BUILTIN_PER_MEGASAMPLE: int(0, 1_000_000_000).default(1_000),
   PRICE_BLENDER_PER_MEGASAMPLE: int(0, 1_000_000_000).default(4_000),
@@ -132,10 +166,21 @@ export function loadConfig(
   return {
     home: e.TESSERA_HOME,
     natsUrl,
+    natsSeedFile: e.NATS_NKEY_SEED_FILE,
+    natsAuthDir: e.NATS_AUTH_DIR,
     natsReplicas: e.NATS_REPLICAS,
     databaseUrl: e.DATABASE_URL,
     s3,
     api: { host: e.API_HOST, port: e.API_PORT, maxSceneBytes: e.MAX_SCENE_BYTES, publicUrl: e.API_PUBLIC_URL, rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE },
+    verification: {
+      enabled: e.SPOT_CHECKS,
+      probation: e.CHECK_PROBATION,
+      qFloor: e.CHECK_Q_FLOOR,
+      patches: e.CHECK_PATCHES,
+      patchArea: e.CHECK_PATCH_AREA,
+      otherOperatorWaitMs: e.CHECK_OTHER_OPERATOR_WAIT_MS,
+      checkTimeoutMs: e.CHECK_TIMEOUT_MS,
+    },
     pricing: {
       ratePerMegasample: { builtin: e.PRICE_BUILTIN_PER_MEGASAMPLE, blender: e.PRICE_BLENDER_PER_MEGASAMPLE, povray: e.PRICE_POVRAY_PER_MEGASAMPLE },
       feeBasisPoints: e.PLATFORM_FEE_BASIS_POINTS,

@@ -7,6 +7,15 @@ export const workerIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, _ or -');
 
+/**
+ * A worker's public key: an Ed25519 NATS NKey of the user kind (`U` and 55 base32 characters). The worker
+ * authenticates to NATS with it and signs every result with it.
+ */
+export const publicKeySchema = z.string().regex(/^U[A-Z2-7]{55}$/, 'must be a NATS user public key (U followed by 55 base32 characters)');
+
+/** An Ed25519 signature (64 bytes), base64url without padding. */
+export const signatureSchema = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be 64 bytes, base64url without padding');
+
 export const gpuSchema = z
   .object({
     index: z.number().int().min(0),
@@ -36,6 +45,8 @@ export const registerRequestSchema = z
     workerId: workerIdSchema,
     name: z.string().min(1).max(128),
     protocol: z.literal('v1'),
+    /** The key this worker signs its results with (and, on an authenticated NATS, connects with). */
+    publicKey: publicKeySchema,
     capabilities: capabilitiesSchema,
   })
   .strict();
@@ -136,6 +147,8 @@ export const tileResultSchema = z.discriminatedUnion('status', [
       status: z.literal('rendered'),
       leaseId: z.string().uuid(),
       tileId: z.string().uuid(),
+      /** The lease's `attempt`: part of what is signed, so a result cannot be moved to another attempt. */
+      attempt: z.number().int().min(1),
       workerId: workerIdSchema,
       /** SHA-256 of the decoded pixels (see libs/imaging pixelHash), committed before any check is chosen. */
       pixelSha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -144,6 +157,12 @@ export const tileResultSchema = z.discriminatedUnion('status', [
       renderSeconds: z.number().min(0),
       device: z.string().min(1).max(200),
       rendererVersion: z.string().min(1).max(128),
+      /**
+       * Ed25519 signature of `canonicalResult` by the worker's key (result-signature.ts). Optional in the
+       * schema only so that an unsigned result is recorded as such instead of dropped as malformed; the
+       * coordinator never accepts one.
+       */
+      signature: signatureSchema.optional(),
     })
     .strict(),
   z
@@ -151,13 +170,18 @@ export const tileResultSchema = z.discriminatedUnion('status', [
       status: z.literal('failed'),
       leaseId: z.string().uuid(),
       tileId: z.string().uuid(),
+      attempt: z.number().int().min(1),
       workerId: workerIdSchema,
       error: z.string().min(1).max(4000),
       renderSeconds: z.number().min(0),
+      signature: signatureSchema.optional(),
     })
     .strict(),
 ]);
 export type TileResult = z.infer<typeof tileResultSchema>;
+/** A result as the worker builds it, before it is signed. */
+export type UnsignedTileResult = WithoutSignature<TileResult>;
+type WithoutSignature<T> = T extends unknown ? Omit<T, 'signature'> : never;
 
 /** The content type a tile log is uploaded with (its presigned PUT signs it). */
 export const LOG_CONTENT_TYPE = 'text/plain; charset=utf-8';

@@ -38,6 +38,7 @@ const FRAME_TABLE: Record<string, string> = {
   'stitching stitched': 'done',
   'stitching stitchFailed': 'pending',
   'stitching cancel': 'cancelled',
+  'done reopen': 'pending',
 };
 
 const TILE_TABLE: Record<string, string> = {
@@ -49,6 +50,7 @@ const TILE_TABLE: Record<string, string> = {
   'leased expire': 'pending',
   'leased release': 'pending',
   'leased cancel': 'cancelled',
+  'accepted reject': 'pending',
 };
 
 const ATTEMPT_TABLE: Record<string, string> = {

@@ -26,13 +26,13 @@ export type AttemptState = (typeof ATTEMPT_STATES)[number];
 export const JOB_EVENTS = ['start', 'complete', 'fail', 'cancel'] as const;
 export type JobEvent = (typeof JOB_EVENTS)[number];
 
-export const FRAME_EVENTS = ['startStitch', 'stitched', 'stitchFailed', 'cancel'] as const;
+export const FRAME_EVENTS = ['startStitch', 'stitched', 'stitchFailed', 'cancel', 'reopen'] as const;
 export type FrameEvent = (typeof FRAME_EVENTS)[number];
 
-export const TILE_EVENT_TYPES = ['lease', 'accept', 'fail', 'expire', 'release', 'cancel'] as const;
+export const TILE_EVENT_TYPES = ['lease', 'accept', 'fail', 'expire', 'release', 'cancel', 'reject'] as const;
 /** Only `fail` carries data: whether the tile has retries left decides between pending and failed. */
 export type TileEvent =
-  | { type: 'lease' | 'accept' | 'expire' | 'release' | 'cancel' }
+  | { type: 'lease' | 'accept' | 'expire' | 'release' | 'cancel' | 'reject' }
   | { type: 'fail'; retriesLeft: boolean };
 
 export const ATTEMPT_EVENTS = ['succeed', 'fail', 'expire', 'abort', 'release'] as const;
@@ -63,7 +63,11 @@ export function jobTransition(from: JobState, event: JobEvent): JobState {
   throw new IllegalTransitionError('job', from, event);
 }
 
-/** pending -startStitch-> stitching -stitched-> done; a failed stitch goes back to pending for a retry. */
+/**
+ * pending -startStitch-> stitching -stitched-> done; a failed stitch goes back to pending for a retry.
+ * `reopen`: a tile of the frame was rejected after the fact (its worker was caught cheating), so a stitched
+ * frame of a job that still runs waits for that tile again and is stitched anew.
+ */
 export function frameTransition(from: FrameState, event: FrameEvent): FrameState {
   switch (event) {
     case 'startStitch':
@@ -77,6 +81,9 @@ export function frameTransition(from: FrameState, event: FrameEvent): FrameState
       break;
     case 'cancel':
       if (from === 'pending' || from === 'stitching') return 'cancelled';
+      break;
+    case 'reopen':
+      if (from === 'done') return 'pending';
       break;
     default:
       return unknownEvent('frame', event);
@@ -106,6 +113,10 @@ export function tileTransition(from: TileState, event: TileEvent): TileState {
       break;
     case 'cancel':
       if (from === 'pending' || from === 'leased') return 'cancelled';
+      break;
+    case 'reject':
+      // An accepted tile found false by a spot-check (or delivered by a worker caught cheating): render it again.
+      if (from === 'accepted') return 'pending';
       break;
     default:
       return unknownEvent('tile', (event as { type: never }).type);

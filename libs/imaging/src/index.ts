@@ -6,3 +6,4 @@ export { stitch } from './stitch';
 export type { StitchRequest, StitchTile } from './stitch';
 export { thumbnail, THUMBNAIL_WIDTH } from './thumbnail';
 export * from './compare';
+export { cropDecoded } from './crop';

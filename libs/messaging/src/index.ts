@@ -4,3 +4,4 @@ export * from './jetstream.setup';
 export * from './nats.transport';
 export * from './embedded';
 export * from './messaging.module';
+export * from './identity/nkey-identity';

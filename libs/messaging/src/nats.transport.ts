@@ -5,6 +5,15 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { isObservable, lastValueFrom, throwError, type Observable } from 'rxjs';
 import { decodeJson, encodeJson } from './json-codec';
 
+/**
+ * What every handler receives: the subject the message came on (a pattern may be a wildcard, and the
+ * subject says which worker is speaking) and the decoded, not yet validated, JSON payload.
+ */
+export interface NatsMessage {
+  subject: string;
+  data: unknown;
+}
+
 /** How a handler's exception becomes a reply; the coordinator maps its named errors in one place. */
 export type ErrorMapper = (error: unknown) => { code: string; message: string };
 
@@ -21,7 +30,7 @@ export interface NatsTransportOptions {
 
 /**
  * The Nest transport for Tessera's NATS protocol. `@MessagePattern(subject)` handlers answer core NATS
- * requests in a queue group (JSON in, JSON out, errors as `{ error: { code, message } }`);
+ * requests in a queue group (a NatsMessage in, JSON out, errors as `{ error: { code, message } }`);
  * `@EventPattern(subject)` handlers are fed from a durable JetStream pull consumer, and a message is acked only
  * once its handler has finished, so nothing is lost when the process dies halfway.
  */
@@ -55,7 +64,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
         if (!msg.reply) continue;
         let reply: unknown;
         try {
-          reply = await this.invoke(handler, decodeJson(msg.data, `request on ${subject}`));
+          reply = await this.invoke(handler, { subject: msg.subject, data: decodeJson(msg.data, `request on ${msg.subject}`) } satisfies NatsMessage);
         } catch (error) {
           reply = { error: this.options.mapError(error) };
         }
@@ -88,7 +97,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
       return;
     }
     try {
-      await this.invoke(handler, { subject: msg.subject, data });
+      await this.invoke(handler, { subject: msg.subject, data } satisfies NatsMessage);
       msg.ack();
     } catch (error) {
       // Transient trouble (database, storage): leave the message in the stream and try again shortly.

@@ -7,6 +7,8 @@ export * from './repositories/lease.repository';
 export * from './repositories/tile-outcome.repository';
 export * from './repositories/frame.repository';
 export * from './repositories/worker.repository';
+export * from './repositories/signed-result.repository';
 export * from './persistence.module';
 export * from './repositories/ledger.repository';
 export * from './repositories/account.repository';
+export * from './repositories/check.repository';

@@ -1,18 +1,20 @@
 import { DynamicModule, Global, Module, OnApplicationShutdown, Inject } from '@nestjs/common';
 import { Database, type DatabaseConfig } from './database';
 import { AccountRepository } from './repositories/account.repository';
+import { CheckRepository } from './repositories/check.repository';
 import { FrameRepository } from './repositories/frame.repository';
 import { JobRepository } from './repositories/job.repository';
 import { LeaseRepository } from './repositories/lease.repository';
 import { LedgerRepository } from './repositories/ledger.repository';
 import { SceneRepository } from './repositories/scene.repository';
+import { SignedResultRepository } from './repositories/signed-result.repository';
 import { TileOutcomeRepository } from './repositories/tile-outcome.repository';
 import { WorkerRepository } from './repositories/worker.repository';
 
 /** Repositories that need only the database. */
-const REPOSITORIES = [SceneRepository, LeaseRepository, WorkerRepository, LedgerRepository];
+const REPOSITORIES = [SceneRepository, LeaseRepository, WorkerRepository, LedgerRepository, SignedResultRepository];
 /** Repositories that also post to the ledger, in the transaction of the state change that moves credits. */
-const LEDGER_REPOSITORIES = [JobRepository, TileOutcomeRepository, FrameRepository, AccountRepository];
+const LEDGER_REPOSITORIES = [JobRepository, TileOutcomeRepository, FrameRepository, AccountRepository, CheckRepository];
 
 class DatabaseLifecycle implements OnApplicationShutdown {
   constructor(@Inject(Database) private readonly db: Database) {}

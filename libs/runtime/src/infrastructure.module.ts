@@ -22,7 +22,7 @@ export class InfrastructureModule {
       imports: [
         PersistenceModule.forRoot(databaseConfigFrom(config.databaseUrl, join(config.home, 'tessera.sqlite'))),
         StorageModule.forRoot(config.s3),
-        MessagingModule.forRoot({ url: config.natsUrl, name: processName }),
+        MessagingModule.forRoot({ url: config.natsUrl, name: processName, seedFile: config.natsSeedFile }),
       ],
       providers: [
         { provide: TESSERA_CONFIG, useValue: config },

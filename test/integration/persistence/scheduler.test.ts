@@ -6,6 +6,7 @@ import {
   JobRepository,
   LeaseRepository,
   LedgerRepository,
+  MIGRATIONS,
   SceneRepository,
   TileEntity,
   TileOutcomeRepository,
@@ -387,8 +388,7 @@ describe('migrations on PostgreSQL', () => {
       const url = await postgres.createDatabase('concurrent_migrations');
       const handles = await Promise.all(Array.from({ length: 4 }, () => Database.open({ kind: 'postgres', url })));
       const rows: Array<{ name: string }> = await handles[0].manager.query('SELECT name FROM migrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764158400000', 'BlocklistAndRetries1764165600000', 'BackupLeases1764172800000', 'Ledger1764180000000',
-        'AccountsAndKeys1764187200000']);
+      expect(rows.map((r) => r.name)).toEqual(MIGRATIONS.map((migration) => new migration().name));
       await Promise.all(handles.map((h) => h.close()));
     } finally {
       await postgres.stop();

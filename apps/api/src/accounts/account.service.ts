@@ -1,7 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { formatCredits, parseCredits, ScopeError, UnknownAccountError, type AccountRole } from '@tessera/domain';
-import { AccountEntity, AccountRepository, ApiKeyEntity, LedgerRepository, WorkerIdentityEntity, type Balance } from '@tessera/persistence';
-import { NotFoundError } from '../api.errors';
+import { Inject, Injectable } from '@nestjs/common';
+import type { TesseraConfig } from '@tessera/contracts';
+import { checkPolicy, checkProbability, Clock, formatCredits, parseCredits, ScopeError, UnknownAccountError, type AccountRole, type CheckPolicy } from '@tessera/domain';
+import {
+  AccountEntity, AccountRepository, ApiKeyEntity, CheckRepository, LedgerRepository, WorkerEntity, WorkerIdentityEntity, WorkerRepository, type Balance,
+} from '@tessera/persistence';
+import { allowWorker, isWorkerPublicKey, revokeWorker } from '@tessera/messaging';
+import { TESSERA_CONFIG } from '@tessera/runtime';
+import { InvalidWorkerKeyError, NotFoundError } from '../api.errors';
 import { isAdmin, type Caller } from '../auth/caller';
 import type { AccountView, BalanceView, CreditView, EarningsView, KeyView, LedgerLineView, MeView, NewKeyView } from './account.dto';
 import type { WorkerIdentityView } from './worker.dto';
@@ -11,10 +16,19 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** Accounts, their keys, balances and statements, and operators' workers, as the API shows them. */
 @Injectable()
 export class AccountService {
+  private readonly policy: CheckPolicy;
+
   constructor(
+    @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
+    private readonly clock: Clock,
     private readonly accounts: AccountRepository,
     private readonly ledger: LedgerRepository,
-  ) {}
+    private readonly workerRows: WorkerRepository,
+    private readonly checks: CheckRepository,
+  ) {
+    const v = config.verification;
+    this.policy = checkPolicy({ probation: v.probation, qFloor: v.qFloor, patches: v.patches, patchArea: v.patchArea });
+  }
 
   async me(caller: Caller): Promise<MeView> {
     const account = await this.accounts.find(caller.accountId);
@@ -80,20 +94,46 @@ export class AccountService {
 
   // --- workers ------------------------------------------------------------------------------------------------
 
-  async registerWorker(operatorId: string, publicKey: string, name: string): Promise<{ worker: WorkerIdentityView; created: boolean }> {
-    const { identity, created } = await this.accounts.registerWorker(operatorId, publicKey, name);
-    return { worker: identityView(identity), created };
+  /**
+   * Registers a worker's key for an operator; on the embedded NATS the key is allowed in at once (for that
+   * worker id only). On an external NATS its operator manages the users (docs/operations.md).
+   */
+  async registerWorker(operatorId: string, input: { publicKey: string; workerId: string; name?: string }): Promise<{ worker: WorkerIdentityView; created: boolean }> {
+    if (!isWorkerPublicKey(input.publicKey)) throw new InvalidWorkerKeyError(`publicKey: ${input.publicKey} is not a worker public key (its checksum does not match); copy it from \`tessera worker init\``);
+    const { identity, created } = await this.accounts.registerWorker(operatorId, input.publicKey, input.workerId, input.name ?? input.workerId);
+    if (this.config.natsAuthDir && !identity.revokedAt) allowWorker(this.config.natsAuthDir, identity.publicKey, identity.workerId);
+    return { worker: await this.identityView(identity), created };
   }
 
+  /** Registered keys with the workers running under them: connection, flags, and reputation per renderer and device. */
   async workers(caller: Caller, limit: number): Promise<WorkerIdentityView[]> {
-    return (await this.accounts.workerIdentities(isAdmin(caller) ? null : caller.accountId, limit)).map(identityView);
+    const identities = await this.accounts.workerIdentities(isAdmin(caller) ? null : caller.accountId, limit);
+    return Promise.all(identities.map((identity) => this.identityView(identity)));
   }
 
   async revokeWorker(caller: Caller, publicKey: string, reason: string | undefined): Promise<WorkerIdentityView> {
     const identity = await this.accounts.workerIdentity(publicKey);
     if (!identity || (identity.operatorId !== caller.accountId && !isAdmin(caller))) throw new NotFoundError(`no worker ${publicKey}`);
     const who = isAdmin(caller) && identity.operatorId !== caller.accountId ? 'an admin' : 'its operator';
-    return identityView((await this.accounts.revokeWorker(publicKey, reason ?? `revoked by ${who}`)) as WorkerIdentityEntity);
+    const revoked = (await this.accounts.revokeWorker(publicKey, reason ?? `revoked by ${who}`)) as WorkerIdentityEntity;
+    // On the embedded NATS the worker is disconnected at once and kept out.
+    if (this.config.natsAuthDir) revokeWorker(this.config.natsAuthDir, publicKey);
+    return this.identityView(revoked);
+  }
+
+  private async identityView(identity: WorkerIdentityEntity): Promise<WorkerIdentityView> {
+    const rows = (await this.workerRows.list()).filter((w: WorkerEntity) => w.publicKey === identity.publicKey);
+    const reputations = await this.checks.reputationsOf(rows.map((w) => w.id));
+    const since = this.clock.now() - this.config.scheduling.leaseTtlMs;
+    const workers = rows.map((w) => ({
+      id: w.id, name: w.name, connected: w.lastSeenAt >= since, lastSeenAt: new Date(w.lastSeenAt).toISOString(),
+      flaggedAt: iso(w.flaggedAt), flagReason: w.flagReason,
+      reputations: reputations.filter((r) => r.workerId === w.id).map((r) => ({
+        rendererVersion: r.rendererVersion, deviceClass: r.deviceClass, streak: r.consecutiveValid, checkRate: checkProbability(r, this.policy),
+        validResults: r.validResults, invalidResults: r.invalidResults, checksRun: r.checksRun,
+      })),
+    }));
+    return { ...identityView(identity), workers };
   }
 
   /** An account that is a person's (not the mint's or the fees'), or a 404. */
@@ -122,9 +162,9 @@ function keyView(key: ApiKeyEntity): KeyView {
   return { id: key.id, accountId: key.accountId, name: key.name, scopes: key.scopes, createdAt: new Date(key.createdAt).toISOString(), revokedAt: iso(key.revokedAt) };
 }
 
-function identityView(identity: WorkerIdentityEntity): WorkerIdentityView {
+function identityView(identity: WorkerIdentityEntity): Omit<WorkerIdentityView, 'workers'> {
   return {
-    publicKey: identity.publicKey, operatorId: identity.operatorId, name: identity.name, createdAt: new Date(identity.createdAt).toISOString(),
+    publicKey: identity.publicKey, operatorId: identity.operatorId, workerId: identity.workerId, name: identity.name, createdAt: new Date(identity.createdAt).toISOString(),
     revokedAt: iso(identity.revokedAt), revokedReason: identity.revokedReason,
   };
 }

@@ -109,7 +109,7 @@ export class WorkersController {
   @ApiResponse({ status: 200, type: WorkerIdentityView, description: 'Registered before by this operator (renamed).' })
   @ApiResponse({ status: 409, description: 'Another operator registered this key.' })
   async register(@CurrentCaller() caller: Caller, @Body() dto: RegisterWorkerDto, @Res({ passthrough: true }) response: Response): Promise<WorkerIdentityView> {
-    const { worker, created } = await this.accounts.registerWorker(caller.accountId, dto.publicKey, dto.name);
+    const { worker, created } = await this.accounts.registerWorker(caller.accountId, dto);
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
     return worker;
   }

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { RendererName, TesseraConfig } from '@tessera/contracts';
 import { checkPricing, Clock, estimateJob, formatCredits, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling, type PricingConfig } from '@tessera/domain';
-import { JobEntity, JobRepository, LedgerRepository, planRows, SceneRepository, tileLogKey, WorkerRepository } from '@tessera/persistence';
+import { CheckRepository, JobEntity, JobRepository, LedgerRepository, planRows, SceneRepository, tileLogKey, WorkerRepository } from '@tessera/persistence';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 import { ObjectStorage } from '@tessera/storage';
 import { FrameNotReadyError, IdempotencyMismatchError, InvalidJobError, NotFoundError } from '../api.errors';
@@ -25,6 +25,7 @@ export class JobService {
     private readonly scenes: SceneRepository,
     private readonly workers: WorkerRepository,
     private readonly ledger: LedgerRepository,
+    private readonly checks: CheckRepository,
     private readonly storage: ObjectStorage,
   ) {
     this.pricing = checkPricing(config.pricing);
@@ -172,6 +173,11 @@ export class JobService {
     return job;
   }
 
+  private async checkCounts(jobId: string) {
+    const { open, passed, failed, inconclusive, abandoned, arbitrated, 'checker-failed': checkerFailed } = await this.checks.counts(jobId);
+    return { open, passed, failed, checkerFailed, inconclusive, abandoned, arbitrated };
+  }
+
   /** Where the job's credits stand, for its status and the CLI's cost line. */
   private async cost(job: JobEntity): Promise<JobCostView | null> {
     const statement = await this.ledger.jobStatement(job.id);
@@ -238,6 +244,7 @@ export class JobService {
       error: job.error,
       waitingFor: job.state === 'queued' ? await this.waitingFor(job) : null,
       errors: errors.map((a) => ({ tileId: a.tileId, leaseId: a.id, workerId: a.workerId, message: a.error ?? '', at: iso(a.finishedAt) })),
+      checks: await this.checkCounts(job.id),
       cost: await this.cost(job),
     };
   }

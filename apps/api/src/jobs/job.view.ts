@@ -36,6 +36,16 @@ export class JobCostView {
   @ApiProperty({ description: 'The price the job was submitted at: micro-credits per million samples.' }) ratePerMegasample: number;
 }
 
+export class JobChecksView {
+  @ApiProperty({ description: 'Spot-checks waiting for their renders (they hold their frames back).' }) open: number;
+  @ApiProperty({ description: 'The check agreed with the original (or arbitration sided with it).' }) passed: number;
+  @ApiProperty({ description: 'The original lost: its worker was penalised and its unverified tiles rendered again.' }) failed: number;
+  @ApiProperty({ description: 'The checking worker lost the arbitration and was penalised.' }) checkerFailed: number;
+  @ApiProperty({ description: 'No majority: the tile was rendered again, nobody penalised.' }) inconclusive: number;
+  @ApiProperty({ description: 'Dropped: no worker could take it in time, or its tile was rejected anyway.' }) abandoned: number;
+  @ApiProperty({ description: 'Checks that needed a third render.' }) arbitrated: number;
+}
+
 export class JobView {
   @ApiProperty() id: string;
   @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] }) state: string;
@@ -59,6 +69,7 @@ export class JobView {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Why a queued job has not started, e.g. no connected worker can run its renderer.' })
   waitingFor: string | null;
   @ApiProperty({ type: [JobErrorView], description: 'The latest failed or rejected renders.' }) errors: JobErrorView[];
+  @ApiProperty({ type: JobChecksView, description: "Spot-checks of the job's tiles (docs/verification.md)." }) checks: JobChecksView;
   @ApiPropertyOptional({ nullable: true, type: JobCostView, description: 'What the job costs; null for a job recorded before accounts existed.' })
   cost: JobCostView | null;
 }

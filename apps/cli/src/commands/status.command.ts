@@ -15,6 +15,8 @@ export function statusCommand(): Command {
       console.log(`  frames  ${job.framesDone}/${job.frameCount} done (${job.frames}), ${job.width}x${job.height}, ${job.samples} samples, tiles ${job.tiling}`);
       console.log(`  tiles   ${t.accepted} accepted, ${t.leased} rendering, ${t.pending} pending, ${t.failed} failed, ${t.cancelled} cancelled (of ${t.total})`);
       console.log(`  time    ${job.timings.elapsedSeconds.toFixed(1)} s since ${job.timings.createdAt}`);
+      const c = job.checks;
+      console.log(`  checks  ${c.passed} passed, ${c.open} open, ${c.failed} caught a cheater, ${c.checkerFailed} caught a false check, ${c.inconclusive} inconclusive, ${c.arbitrated} arbitrated`);
       console.log(`  credits ${costLine(job)}`);
       if (job.error) console.log(`  error   ${job.error}`);
       for (const e of job.errors.slice(0, 5)) console.log(`  ! ${e.workerId}: ${e.message}`);

@@ -16,6 +16,12 @@ export interface NatsServerProcessOptions {
   binary?: string;
   /** How long to wait for "Server is ready". Default 15 s (JetStream recovers its store first). */
   startTimeoutMs?: number;
+  /**
+   * A configuration file (`-c`), e.g. NatsAuthorization's with its NKey users. It must enable JetStream
+   * itself (natsServerConfig does): with a file, `-js -sd` are not passed, because nats-server 2.9 drops
+   * flag-enabled JetStream when it reloads the file. Host and port still come from the options.
+   */
+  configFile?: string;
   /** Arguments added after ours, e.g. `['-n', 'coordinator-1']`. */
   extraArgs?: readonly string[];
   /** Every line the server logs. Default: kept only in logTail(). */
@@ -137,6 +143,11 @@ export class NatsServerProcess {
     }
   }
 
+  /** Re-reads the configuration file (SIGHUP): users and permissions change without a restart. */
+  reload(): void {
+    this.child?.kill('SIGHUP');
+  }
+
   /** Abrupt death (SIGKILL), as a crashed machine would: for chaos tests. Resolves once it is gone. */
   async kill(): Promise<NatsServerExit | undefined> {
     const child = this.child;
@@ -147,7 +158,9 @@ export class NatsServerProcess {
   }
 
   private spawnOnce(binary: string): Promise<void> {
-    const args = ['-js', '-a', this.host, '-p', String(this.port), '-sd', this.options.storeDir];
+    const args = this.options.configFile
+      ? ['-c', this.options.configFile, '-a', this.host, '-p', String(this.port)]
+      : ['-js', '-a', this.host, '-p', String(this.port), '-sd', this.options.storeDir];
     args.push(...(this.options.extraArgs ?? []));
     this.log.length = 0;
     // SIGTERM on parent death: JetStream still gets to flush its state.

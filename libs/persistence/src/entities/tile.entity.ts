@@ -2,12 +2,31 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { TileState } from '@tessera/domain';
 import { epochMs } from './columns';
 
+export type TilePurpose = 'render' | 'check' | 'arbitration';
+
 @Entity('tiles')
 @Index(['state', 'jobId'])
 @Index(['frameId'])
+@Index('IDX_tiles_check', ['checkId'])
 export class TileEntity {
   @PrimaryColumn('varchar', { length: 36 })
   id: string;
+
+  /**
+   * `render`: a part of the frame. `check` / `arbitration`: a region re-rendered to verify another tile's
+   * accepted output (CheckEntity); leased like any tile, so its worker cannot tell it from ordinary work,
+   * but never stitched and not counted in the frame's tiles.
+   */
+  @Column('varchar', { length: 12, default: 'render' })
+  purpose: TilePurpose;
+
+  /** The check a check or arbitration region belongs to. */
+  @Column('varchar', { length: 36, nullable: true })
+  checkId: string | null;
+
+  /** When a passed check verified this tile's accepted output: a cheater's verified tiles are kept. */
+  @Column('bigint', { transformer: epochMs, nullable: true })
+  verifiedAt: number | null;
 
   @Column('varchar', { length: 36 })
   jobId: string;

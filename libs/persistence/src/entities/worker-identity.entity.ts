@@ -15,6 +15,10 @@ export class WorkerIdentityEntity {
   @Column('varchar', { length: 64 })
   operatorId: string;
 
+  /** The worker id the key is allowed to speak for on the farm's NATS (the subject token; one key per id). */
+  @Column('varchar', { length: 64 })
+  workerId: string;
+
   @Column('varchar', { length: 128 })
   name: string;
 

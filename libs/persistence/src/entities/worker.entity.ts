@@ -21,6 +21,20 @@ export class WorkerEntity {
   @Column('varchar', { length: 64, nullable: true })
   operatorId: string | null;
 
+  /** Set when the worker was caught cheating: for an admin to look at (and revoke its identity). */
+  @Column('bigint', { transformer: epochMs, nullable: true })
+  flaggedAt: number | null;
+
+  @Column('text', { nullable: true })
+  flagReason: string | null;
+
+  /**
+   * The NKey (`U...`) the worker registered with; its results must carry signatures by this key. Optional in
+   * the type because registration records it separately (SignedResultRepository), after the row exists.
+   */
+  @Column('varchar', { length: 56, nullable: true })
+  publicKey?: string | null;
+
   @Column('bigint', { transformer: epochMs })
   registeredAt: number;
 

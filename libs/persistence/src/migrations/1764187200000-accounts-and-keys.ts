@@ -38,7 +38,7 @@ export class AccountsAndKeys1764187200000 implements MigrationInterface {
       new Table({
         name: 'worker_identities',
         columns: [
-          { ...varchar('publicKey', 56), isPrimary: true }, varchar('operatorId', 64), varchar('name', 128), bigint('createdAt'),
+          { ...varchar('publicKey', 56), isPrimary: true }, varchar('operatorId', 64), varchar('workerId', 64), varchar('name', 128), bigint('createdAt'),
           bigint('revokedAt', true), { name: 'revokedReason', type: 'text', isNullable: true },
         ],
         foreignKeys: [toAccount('operatorId')],

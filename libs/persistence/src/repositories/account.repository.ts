@@ -1,7 +1,7 @@
 import { EntityManager, IsNull } from 'typeorm';
 import { Clock, generateApiKey, grantableScopes, parseApiKey, secretMatches, SystemClock, UnknownAccountError, WorkerKeyTakenError, type AccountRole, type Scope } from '@tessera/domain';
 import { Database } from '../database';
-import { AccountEntity, ApiKeyEntity, WorkerIdentityEntity } from '../entities';
+import { AccountEntity, ApiKeyEntity, WorkerEntity, WorkerIdentityEntity } from '../entities';
 import { LedgerRepository } from './ledger.repository';
 
 export interface Caller {
@@ -77,16 +77,18 @@ export class AccountRepository {
    * by the same operator renames it (and lifts nothing: a revoked key stays revoked); by another, it is refused
    * (without saying whose it is).
    */
-  async registerWorker(operatorId: string, publicKey: string, name: string): Promise<{ identity: WorkerIdentityEntity; created: boolean }> {
+  async registerWorker(operatorId: string, publicKey: string, workerId: string, name: string): Promise<{ identity: WorkerIdentityEntity; created: boolean }> {
     return this.db.transaction(async (manager) => {
       const existing = await manager.findOneBy(WorkerIdentityEntity, { publicKey });
       if (existing) {
         if (existing.operatorId !== operatorId) throw new WorkerKeyTakenError(`worker key ${publicKey} is registered by another operator`);
-        await manager.update(WorkerIdentityEntity, { publicKey }, { name });
-        return { identity: { ...existing, name }, created: false };
+        await manager.update(WorkerIdentityEntity, { publicKey }, { name, workerId });
+        return { identity: { ...existing, name, workerId }, created: false };
       }
-      const identity = Object.assign(new WorkerIdentityEntity(), { publicKey, operatorId, name, createdAt: this.clock.now(), revokedAt: null, revokedReason: null });
+      const identity = Object.assign(new WorkerIdentityEntity(), { publicKey, operatorId, workerId, name, createdAt: this.clock.now(), revokedAt: null, revokedReason: null });
       await manager.insert(WorkerIdentityEntity, identity);
+      // A worker already running under this key is paid from its next accepted tile on.
+      await manager.update(WorkerEntity, { publicKey }, { operatorId });
       return { identity, created: true };
     });
   }
@@ -104,9 +106,11 @@ export class AccountRepository {
     });
   }
 
+  /** Revokes a worker's key: a worker running under it is paid nothing from now on. */
   async revokeWorker(publicKey: string, reason: string): Promise<WorkerIdentityEntity | null> {
     return this.db.transaction(async (manager) => {
       await manager.update(WorkerIdentityEntity, { publicKey, revokedAt: IsNull() }, { revokedAt: this.clock.now(), revokedReason: reason });
+      await manager.update(WorkerEntity, { publicKey }, { operatorId: null });
       return manager.findOneBy(WorkerIdentityEntity, { publicKey });
     });
   }

@@ -8,6 +8,9 @@ export interface StitchedOutcome {
   jobCompleted: boolean;
 }
 
+/** A frame is stitched only once every check of its tiles is resolved: a check may still reject a tile. */
+const NO_OPEN_CHECK = (frameId: string) => `NOT EXISTS (SELECT 1 FROM checks c WHERE c."frameId" = ${frameId} AND c.state = 'open')`;
+
 export class FrameRepository {
   constructor(
     private readonly db: Database,
@@ -27,6 +30,7 @@ export class FrameRepository {
         .set({ state: frameTransition('pending', 'startStitch'), stitchStartedAt: now })
         .where('id = :frameId', { frameId })
         .andWhere('"tilesAccepted" = "tilesTotal"')
+        .andWhere(NO_OPEN_CHECK('"frames"."id"'))
         .andWhere(
           new Brackets((q) =>
             q.where('state = :pending', { pending: 'pending' }).orWhere('(state = :stitching AND "stitchStartedAt" < :staleBefore)', {
@@ -42,7 +46,7 @@ export class FrameRepository {
 
   /** The accepted tiles of a frame, in tiling order, for the stitcher. */
   acceptedTiles(frameId: string): Promise<TileEntity[]> {
-    return this.db.manager.find(TileEntity, { where: { frameId, state: 'accepted' }, order: { index: 'ASC' } });
+    return this.db.manager.find(TileEntity, { where: { frameId, state: 'accepted', purpose: 'render' }, order: { index: 'ASC' } });
   }
 
   /**
@@ -90,6 +94,7 @@ export class FrameRepository {
     return this.db.manager
       .createQueryBuilder(FrameEntity, 'f')
       .where('f."tilesAccepted" = f."tilesTotal"')
+      .andWhere(NO_OPEN_CHECK('f.id'))
       .andWhere(
         new Brackets((q) =>
           q.where('f.state = :pending', { pending: 'pending' }).orWhere('(f.state = :stitching AND f."stitchStartedAt" < :staleBefore)', {

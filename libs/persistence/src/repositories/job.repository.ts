@@ -29,7 +29,7 @@ export function planRows(job: JobEntity, regions: readonly Region[]): PlannedJob
     }));
     regions.forEach((region, index) =>
       tiles.push(Object.assign(new TileEntity(), {
-        id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, state: 'pending' as const,
+        id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, purpose: 'render' as const, checkId: null, verifiedAt: null, state: 'pending' as const,
         attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null, outputKey: null, pixelSha256: null,
         error: null, lastFailedWorkerId: null, lastFailedAt: null, backupLeaseId: null, backupRequestedAt: null,
       })),
@@ -96,7 +96,7 @@ export class JobRepository {
       .createQueryBuilder(TileEntity, 't')
       .select('t.state', 'state')
       .addSelect('COUNT(*)', 'count')
-      .where('t.jobId = :jobId', { jobId })
+      .where("t.jobId = :jobId AND t.purpose = 'render'", { jobId })
       .groupBy('t.state')
       .getRawMany();
     const counts = Object.fromEntries(TILE_STATES.map((s) => [s, 0])) as TileCounts;
@@ -145,7 +145,7 @@ export class JobRepository {
 
   /** A job's tiles in frame and tiling order, a page at a time. */
   tiles(jobId: string, limit: number, offset: number): Promise<TileEntity[]> {
-    return this.db.manager.find(TileEntity, { where: { jobId }, order: { frame: 'ASC', index: 'ASC' }, take: limit, skip: offset });
+    return this.db.manager.find(TileEntity, { where: { jobId, purpose: 'render' }, order: { frame: 'ASC', index: 'ASC' }, take: limit, skip: offset });
   }
 }
 

@@ -6,6 +6,8 @@ import { AttemptEntity, JobEntity, TileEntity } from '../entities';
 
 export interface GrantRequest {
   workerId: string;
+  /** The worker's operator: a check region is never leased to a worker of the operator it checks. */
+  operatorId?: string | null;
   renderers: string[];
   max: number;
   now: number;
@@ -35,12 +37,19 @@ export function tileLogKey(jobId: string, tileId: string, attemptId: string): st
   return `jobs/${jobId}/tiles/${tileId}/${attemptId}.log`;
 }
 
+/** What keeps a worker away from a check region: itself, and its operator. */
+export const excludedWorker = (workerId: string) => `worker:${workerId}`;
+export const excludedOperator = (operatorId: string) => `operator:${operatorId}`;
+
 /**
- * Candidate tiles for a worker: of running or queued jobs it can render, not blocklisted for, and not a tile it
- * failed recently. Order: higher job priority, older job, then frame and tile order (frames finish early, so
- * stitched images appear while the rest of the job renders). On PostgreSQL the rows are locked SKIP LOCKED.
+ * Candidate tiles for a worker: of running or queued jobs it can render, not blocklisted for, not a tile it
+ * failed recently, and not a check region of its own (or its operator's) work. Order: check and arbitration
+ * regions first (an open check holds its frame back from stitching), then higher job priority, older job,
+ * frame and tile order (frames finish early, so stitched images appear while the rest of the job renders).
+ * On PostgreSQL the rows are locked SKIP LOCKED.
  */
 function candidates(db: Database, manager: EntityManager, request: GrantRequest): SelectQueryBuilder<TileEntity> {
+  const excluded = [excludedWorker(request.workerId), ...(request.operatorId ? [excludedOperator(request.operatorId)] : [])];
   const query = manager
     .createQueryBuilder(TileEntity, 't')
     .innerJoin(JobEntity, 'j', 'j.id = t.jobId')
@@ -50,7 +59,12 @@ function candidates(db: Database, manager: EntityManager, request: GrantRequest)
     .andWhere('(t.lastFailedWorkerId IS NULL OR t.lastFailedWorkerId <> :workerId OR t.lastFailedAt < :retryBefore)', {
       retryBefore: request.retryElsewhereBefore ?? request.now,
     })
-    .orderBy('j.priority', 'DESC')
+    .andWhere('NOT EXISTS (SELECT 1 FROM tile_exclusions x WHERE x."tileId" = t.id AND x.excluded IN (:...excluded) AND (x."until" IS NULL OR x."until" > :now))', {
+      excluded,
+      now: request.now,
+    })
+    .orderBy(`CASE WHEN t.purpose = 'render' THEN 1 ELSE 0 END`, 'ASC')
+    .addOrderBy('j.priority', 'DESC')
     .addOrderBy('j.createdAt', 'ASC')
     .addOrderBy('t.frame', 'ASC')
     .addOrderBy('t.index', 'ASC');

@@ -1,7 +1,8 @@
 import { EntityManager, In } from 'typeorm';
-import { areaPrice, attemptTransition, frameTransition, jobTransition, tileTransition } from '@tessera/domain';
+import { areaPrice, attemptTransition, frameTransition, jobTransition, tileTransition, type Reputation } from '@tessera/domain';
 import { Database } from '../database';
-import { AttemptEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity, WorkerEntity } from '../entities';
+import { AttemptEntity, CheckEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity, WorkerEntity } from '../entities';
+import { CheckRepository, type CheckPlan } from './check.repository';
 import { LedgerRepository } from './ledger.repository';
 import { closeAttempt, handOver, tileOfLease } from './lease-handover';
 
@@ -19,17 +20,28 @@ export interface RenderFacts {
 }
 
 export type AcceptOutcome =
-  | { accepted: true; frame: FrameEntity; frameComplete: boolean }
+  /** `checkId`: the result was a region of that check (not a part of the frame): compare it once the stage is in. */
+  | { accepted: true; frame: FrameEntity; frameComplete: boolean; checkId: string | null }
   | { accepted: false; reason: string };
+
+/**
+ * Decides, after the worker committed to its result, whether the result is spot-checked and how (the
+ * coordinator's policy and CSPRNG); called inside the acceptance transaction with the worker's reputation.
+ */
+export type CheckDecider = (reputation: Reputation, tile: TileEntity) => CheckPlan | null;
 
 export type FailOutcome = { retried: boolean; jobFailed: boolean; abort: string[]; blocklisted: boolean };
 
 /** What happens to a tile once its worker has answered: accepted, retried, or given up on. */
 export class TileOutcomeRepository {
+  private readonly checks: CheckRepository;
+
   constructor(
     private readonly db: Database,
     private readonly ledger: LedgerRepository,
-  ) {}
+  ) {
+    this.checks = new CheckRepository(db, ledger);
+  }
 
   async context(leaseId: string): Promise<AttemptContext | null> {
     const attempt = await this.db.manager.findOneBy(AttemptEntity, { id: leaseId });
@@ -46,7 +58,7 @@ export class TileOutcomeRepository {
    * The tile's payment to the worker's operator is the last step of the same transaction: an accepted tile
    * is paid exactly once, and a payment the ledger refuses rolls the acceptance back with it.
    */
-  accept(leaseId: string, facts: RenderFacts, now: number): Promise<AcceptOutcome> {
+  accept(leaseId: string, facts: RenderFacts, now: number, decide?: CheckDecider): Promise<AcceptOutcome> {
     return this.db.transaction(async (manager) => {
       const attempt = await manager.findOneBy(AttemptEntity, { id: leaseId });
       if (!attempt || attempt.state !== 'active') {
@@ -71,26 +83,42 @@ export class TileOutcomeRepository {
       if (tileMoved.affected !== 1) return { accepted: false, reason: `lease ${leaseId} is no longer the tile's lease` };
       await closeAttempt(manager, leaseId, 'succeed', now, facts);
       if (loser) await closeAttempt(manager, loser, 'abort', now, { error: `the other lease of this tile (${leaseId}) finished first` });
+      const worker = await manager.findOneBy(WorkerEntity, { id: attempt.workerId });
+      if (tile.purpose !== 'render') {
+        // A check region: paid from the job's allowance, compared by the caller once its stage is complete.
+        await this.pay(manager, attempt, tile, worker, 'verification');
+        return { accepted: true, frame: await manager.findOneByOrFail(FrameEntity, { id: tile.frameId }), frameComplete: false, checkId: tile.checkId };
+      }
       await manager.increment(FrameEntity, { id: tile.frameId }, 'tilesAccepted', 1);
       const frame = await manager.findOneByOrFail(FrameEntity, { id: tile.frameId });
-      await this.pay(manager, attempt, tile);
-      return { accepted: true, frame, frameComplete: frame.tilesAccepted === frame.tilesTotal };
+      if (decide) {
+        const key = { workerId: attempt.workerId, rendererVersion: facts.rendererVersion, deviceClass: facts.device };
+        const plan = decide(await this.checks.reputation(manager, key), tile);
+        await this.checks.record(manager, key, 'valid', now, plan !== null);
+        if (plan) await this.checks.open(manager, { ...tile, leaseId }, { id: attempt.workerId, operatorId: worker?.operatorId ?? null }, plan, now);
+      }
+      await this.pay(manager, attempt, tile, worker, 'tile');
+      const openChecks = await manager.countBy(CheckEntity, { frameId: frame.id, state: 'open' });
+      return { accepted: true, frame, frameComplete: frame.tilesAccepted === frame.tilesTotal && openChecks === 0, checkId: null };
     });
   }
 
-  /** Pays an accepted tile at its job's rate to the operator of the worker that rendered it, if it has one. */
-  private async pay(manager: EntityManager, attempt: AttemptEntity, tile: TileEntity): Promise<void> {
+  /**
+   * Pays an accepted render at its job's rate to the operator of the worker that rendered it, if it has one:
+   * a tile from the escrow, a check region from the allowance.
+   */
+  private async pay(manager: EntityManager, attempt: AttemptEntity, tile: TileEntity, worker: WorkerEntity | null, kind: 'tile' | 'verification'): Promise<void> {
     const job = await manager.findOneByOrFail(JobEntity, { id: attempt.jobId });
-    const worker = await manager.findOneBy(WorkerEntity, { id: attempt.workerId });
     if (!job.accountId || !worker?.operatorId) return;
-    await this.ledger.payTile(manager, {
+    const request = {
       jobId: job.id,
       tileId: tile.id,
       attemptId: attempt.id,
       operatorId: worker.operatorId,
       price: areaPrice(job.ratePerMegasample, tile, job.samples),
       feeBasisPoints: job.feeBasisPoints,
-    });
+    };
+    await (kind === 'tile' ? this.ledger.payTile(manager, request) : this.ledger.payVerification(manager, request));
   }
 
   /**
@@ -116,6 +144,11 @@ export class TileOutcomeRepository {
       });
       // With the other lease of a straggler still running, the tile is in good hands.
       if (handover !== 'requeued' || next === 'pending') return { retried: true, jobFailed: false, abort: [], blocklisted };
+      // A check region that cannot be rendered is no reason to fail the job: the check is dropped, the original stands.
+      if (tile.purpose !== 'render' && tile.checkId) {
+        await this.checks.abandon(manager, tile.checkId, `a check region failed ${failures} times; last error: ${error}`, now);
+        return { retried: false, jobFailed: false, abort: [], blocklisted };
+      }
       const reason = `tile ${tile.index} of frame ${tile.frame} failed ${failures} times; last error: ${error}`;
       const abort = await stopJob(manager, this.ledger, job, 'fail', now, reason);
       return { retried: false, jobFailed: true, abort, blocklisted };
@@ -171,6 +204,7 @@ export async function stopJob(
     await manager.update(TileEntity, { jobId: job.id, state: from }, { state: tileTransition(from, { type: 'cancel' }), leaseExpiresAt: null });
   }
   await manager.update(FrameEntity, { jobId: job.id, state: In(['pending']) }, { state: frameTransition('pending', 'cancel') });
+  await manager.update(CheckEntity, { jobId: job.id, state: 'open' }, { state: 'abandoned', note: `job ${next}`, resolvedAt: now });
   await ledger.settleIfHeld(manager, job.id, next);
   return active.map((a) => a.id);
 }

@@ -8,10 +8,13 @@ export class WorkerRepository {
     return this.db.manager.findOneBy(WorkerEntity, { id });
   }
 
-  async register(worker: Omit<WorkerEntity, 'registeredAt'>, now: number): Promise<WorkerEntity> {
+  /** Records a worker's registration; a flag it carries (caught cheating) stays until an admin clears it. */
+  async register(worker: Pick<WorkerEntity, 'id' | 'name' | 'capabilities' | 'operatorId' | 'lastSeenAt'>, now: number): Promise<WorkerEntity> {
     return this.db.transaction(async (manager) => {
       const existing = await manager.findOneBy(WorkerEntity, { id: worker.id });
-      const record: WorkerEntity = { ...worker, registeredAt: existing?.registeredAt ?? now, lastSeenAt: now };
+      const record: WorkerEntity = {
+        ...worker, flaggedAt: existing?.flaggedAt ?? null, flagReason: existing?.flagReason ?? null, registeredAt: existing?.registeredAt ?? now, lastSeenAt: now,
+      };
       if (existing) await manager.update(WorkerEntity, { id: worker.id }, record);
       else await manager.insert(WorkerEntity, record);
       return record;
