@@ -10,7 +10,13 @@ import { expectIntactJob, openFarmDatabase, submitChaosJob, useChaosFarm, waitFo
 
 jest.setTimeout(300_000);
 
-type Cheat = 'black' | 'noise' | 'fewer-samples' | 'neighbour';
+type Cheat = 'black' | 'noise' | 'fewer-samples' | 'neighbour' | 'replay' | 'honest-then-black';
+
+/**
+ * honest-then-black: this many honest renders first (tiles and check regions alike), past the probation of 10
+ * results, so that its own results are checked at the floor rate by the time it starts to lie.
+ */
+const HONEST_FIRST = 12;
 
 /**
  * The real builtin renderer, with one way of cheating: what a worker paid per tile might try. The pixels are
@@ -19,6 +25,9 @@ type Cheat = 'black' | 'noise' | 'fewer-samples' | 'neighbour';
 class CheatingRenderer implements Renderer {
   readonly name = 'builtin' as const;
   private readonly inner = new BuiltinRenderer();
+  /** replay: the first render of each size, handed in again for every later region of that size. */
+  private readonly earlier = new Map<string, RenderedTile>();
+  private rendered = 0;
 
   constructor(private readonly cheat: Cheat) {}
 
@@ -32,7 +41,19 @@ class CheatingRenderer implements Renderer {
 
   async renderTile(request: RenderTileRequest): Promise<RenderedTile> {
     const { width, height } = request.region;
+    this.rendered += 1;
     switch (this.cheat) {
+      case 'honest-then-black':
+        if (this.rendered <= HONEST_FIRST) return this.inner.renderTile(request);
+        return { png: await encodePng({ data: new Uint8Array(width * height * 3), width, height, channels: 3 }, 8), device: 'cpu' };
+      case 'replay': {
+        const size = `${width}x${height}`;
+        const old = this.earlier.get(size);
+        if (old) return old;
+        const tile = await this.inner.renderTile(request);
+        this.earlier.set(size, tile);
+        return tile;
+      }
       case 'black':
         return { png: await encodePng({ data: new Uint8Array(width * height * 3), width, height, channels: 3 }, 8), device: 'cpu' };
       case 'noise': {
@@ -99,7 +120,7 @@ describe('chaos: cheating workers are caught by spot-checks', () => {
     return { module, operator };
   }
 
-  it.each(['black', 'noise', 'fewer-samples', 'neighbour'] as const)(
+  it.each(['black', 'noise', 'fewer-samples', 'neighbour', 'replay', 'honest-then-black'] as const)(
     'a worker that cheats (%s) is caught, blocklisted and flagged, its earnings forfeited; the frames are exact; honest workers keep their streaks',
     async (cheat) => {
       const farm = farmOf();
