@@ -8,7 +8,9 @@ import { ARTIST_ID, estimateOf, facts, plannedJob, scene } from './plan.fixture'
 
 const TTL = 10_000;
 const WAIT = 5_000;
-const grantFor = (workerId: string, max: number, now: number, operatorId: string | null) => ({ workerId, operatorId, renderers: ['builtin'], max, now, ttlMs: TTL });
+const grantFor = (workerId: string, max: number, now: number, operatorId: string | null, rendererVersions = [facts.rendererVersion]) => ({
+  workerId, operatorId, rendererVersions, renderers: ['builtin'], max, now, ttlMs: TTL,
+});
 /** Checks every result, with one patch: the top-left quarter of the tile. */
 const always: CheckDecider = (_reputation, tile) => ({
   kind: 'patches', regions: [{ x: tile.x, y: tile.y, width: Math.ceil(tile.width / 2), height: Math.ceil(tile.height / 2) }], otherOperatorWaitMs: WAIT,
@@ -85,6 +87,8 @@ describe.each(['sqlite', 'postgres'] as const)('spot-checks on %s', (kind) => {
     expect(await frames.awaitingStitch(10_000)).toEqual([]);
     expect(await leases.grant(grantFor('cheat', 1, 1_200, 'op-a'))).toEqual([]);
     expect(await leases.grant(grantFor('mate', 1, 1_200, 'op-a'))).toEqual([]);
+    // Another operator's worker with another build of the renderer never: honest builds may differ in the last bits.
+    expect(await leases.grant(grantFor('other', 1, 1_200, 'op-b', ['builtin-2']))).toEqual([]);
     const [region] = await leases.grant(grantFor('mate', 1, 1_100 + WAIT + 1, 'op-a'));
     expect(region.tile).toMatchObject({ purpose: 'check', checkId: check.id, width: 32, height: 24 });
     // The subject's own worker never, however long the check waits.

@@ -24,6 +24,13 @@ export class TileEntity {
   @Column('varchar', { length: 36, nullable: true })
   checkId: string | null;
 
+  /**
+   * A check region is rendered only by a worker with the renderer build that rendered the tile under check:
+   * two honest builds may differ in the last bits, and an exact comparison must never blame either for it.
+   */
+  @Column('varchar', { length: 128, nullable: true })
+  requiredVersion: string | null;
+
   /** When a passed check verified this tile's accepted output: a cheater's verified tiles are kept. */
   @Column('bigint', { transformer: epochMs, nullable: true })
   verifiedAt: number | null;

@@ -17,6 +17,7 @@ export class SpotChecks1764194400000 implements MigrationInterface {
     await runner.addColumns('tiles', [
       new TableColumn({ ...varchar('purpose', 12), default: "'render'" }),
       new TableColumn(varchar('checkId', 36, true)),
+      new TableColumn(varchar('requiredVersion', 128, true)),
       new TableColumn(bigint('verifiedAt', true)),
     ]);
     await runner.createIndex('tiles', new TableIndex({ name: 'IDX_tiles_check', columnNames: ['checkId'] }));
@@ -57,6 +58,6 @@ export class SpotChecks1764194400000 implements MigrationInterface {
     for (const table of ['worker_reputations', 'tile_exclusions', 'checks']) await runner.dropTable(table);
     await runner.dropColumns('workers', ['flaggedAt', 'flagReason']);
     await runner.dropIndex('tiles', 'IDX_tiles_check');
-    await runner.dropColumns('tiles', ['purpose', 'checkId', 'verifiedAt']);
+    await runner.dropColumns('tiles', ['purpose', 'checkId', 'requiredVersion', 'verifiedAt']);
   }
 }

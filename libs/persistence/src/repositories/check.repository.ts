@@ -94,25 +94,27 @@ export class CheckRepository {
    * Opens a check of `subject`'s accepted output, in the caller's transaction: a check row, and one tile per
    * region (purpose `check`), pending, kept away from the subject's worker and operator.
    */
-  async open(manager: EntityManager, subject: TileEntity, subjectWorker: { id: string; operatorId: string | null }, plan: CheckPlan, now: number): Promise<CheckEntity> {
+  async open(
+    manager: EntityManager, subject: TileEntity, subjectWorker: { id: string; operatorId: string | null; rendererVersion: string }, plan: CheckPlan, now: number,
+  ): Promise<CheckEntity> {
     const check = Object.assign(new CheckEntity(), {
       id: randomUUID(), jobId: subject.jobId, tileId: subject.id, frameId: subject.frameId, subjectLeaseId: subject.leaseId as string,
       subjectWorkerId: subjectWorker.id, kind: plan.kind, stage: 'check' as const, state: 'open' as const,
       checkerWorkerId: null, arbiterWorkerId: null, createdAt: now, resolvedAt: null, note: null,
     });
     await manager.insert(CheckEntity, check);
-    await this.addRegions(manager, check, subject, 'check', plan.regions, [subjectWorker], now + plan.otherOperatorWaitMs);
+    await this.addRegions(manager, check, subject, subjectWorker.rendererVersion, 'check', plan.regions, [subjectWorker], now + plan.otherOperatorWaitMs);
     return check;
   }
 
   private async addRegions(
-    manager: EntityManager, check: CheckEntity, subject: TileEntity, purpose: 'check' | 'arbitration', regions: Region[],
+    manager: EntityManager, check: CheckEntity, subject: TileEntity, requiredVersion: string, purpose: 'check' | 'arbitration', regions: Region[],
     excluded: Array<{ id: string; operatorId: string | null }>,
     operatorsUntil: number,
   ): Promise<void> {
     const tiles = regions.map((region) => Object.assign(new TileEntity(), {
       id: randomUUID(), jobId: subject.jobId, frameId: subject.frameId, frame: subject.frame, index: subject.index, ...region,
-      purpose, checkId: check.id, verifiedAt: null, state: 'pending' as const, attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null,
+      purpose, checkId: check.id, requiredVersion, verifiedAt: null, state: 'pending' as const, attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null,
       outputKey: null, pixelSha256: null, error: null, lastFailedWorkerId: null, lastFailedAt: null, backupLeaseId: null, backupRequestedAt: null,
     }));
     await manager.insert(TileEntity, tiles);
@@ -200,8 +202,9 @@ export class CheckRepository {
           const subjectWorker = await this.workerRow(manager, check.subjectWorkerId);
           // Each disagreeing region is arbitrated by a worker that is neither its subject nor its own checker.
           for (const { checkerWorkerId, ...region } of verdict.regions) {
+            const version = (await manager.findOneByOrFail(AttemptEntity, { id: check.subjectLeaseId })).rendererVersion ?? '';
             await this.addRegions(
-              manager, { ...check, stage: 'arbitration' }, subject, 'arbitration', [region],
+              manager, { ...check, stage: 'arbitration' }, subject, version, 'arbitration', [region],
               [subjectWorker, await this.workerRow(manager, checkerWorkerId)], now + otherOperatorWaitMs,
             );
           }

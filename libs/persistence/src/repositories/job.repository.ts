@@ -29,7 +29,7 @@ export function planRows(job: JobEntity, regions: readonly Region[]): PlannedJob
     }));
     regions.forEach((region, index) =>
       tiles.push(Object.assign(new TileEntity(), {
-        id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, purpose: 'render' as const, checkId: null, verifiedAt: null, state: 'pending' as const,
+        id: randomUUID(), jobId: job.id, frameId, frame, index, ...region, purpose: 'render' as const, checkId: null, requiredVersion: null, verifiedAt: null, state: 'pending' as const,
         attempts: 0, failures: 0, leaseId: null, leaseExpiresAt: null, outputKey: null, pixelSha256: null,
         error: null, lastFailedWorkerId: null, lastFailedAt: null, backupLeaseId: null, backupRequestedAt: null,
       })),

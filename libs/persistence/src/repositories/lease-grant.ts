@@ -8,6 +8,8 @@ export interface GrantRequest {
   workerId: string;
   /** The worker's operator: a check region is never leased to a worker of the operator it checks. */
   operatorId?: string | null;
+  /** The renderer builds the worker has: a check region goes only to a worker with the build it checks. */
+  rendererVersions?: string[];
   renderers: string[];
   max: number;
   now: number;
@@ -63,6 +65,7 @@ function candidates(db: Database, manager: EntityManager, request: GrantRequest)
       excluded,
       now: request.now,
     })
+    .andWhere('(t.requiredVersion IS NULL OR t.requiredVersion IN (:...versions))', { versions: request.rendererVersions?.length ? request.rendererVersions : [''] })
     .orderBy(`CASE WHEN t.purpose = 'render' THEN 1 ELSE 0 END`, 'ASC')
     .addOrderBy('j.priority', 'DESC')
     .addOrderBy('j.createdAt', 'ASC')

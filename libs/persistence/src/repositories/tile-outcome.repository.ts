@@ -95,7 +95,8 @@ export class TileOutcomeRepository {
         const key = { workerId: attempt.workerId, rendererVersion: facts.rendererVersion, deviceClass: facts.device };
         const plan = decide(await this.checks.reputation(manager, key), tile);
         await this.checks.record(manager, key, 'valid', now, plan !== null);
-        if (plan) await this.checks.open(manager, { ...tile, leaseId }, { id: attempt.workerId, operatorId: worker?.operatorId ?? null }, plan, now);
+        const subject = { id: attempt.workerId, operatorId: worker?.operatorId ?? null, rendererVersion: facts.rendererVersion };
+        if (plan) await this.checks.open(manager, { ...tile, leaseId }, subject, plan, now);
       }
       await this.pay(manager, attempt, tile, worker, 'tile');
       const openChecks = await manager.countBy(CheckEntity, { frameId: frame.id, state: 'open' });
