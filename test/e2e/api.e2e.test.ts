@@ -49,6 +49,7 @@ describe('the HTTP API', () => {
       [{ width: 40, tiles: '50x1' }, 'tiling 50x1 needs at least 50 pixels of width'],
       [{ tiles: '4by3' }, 'tiling'],
       [{ renderer: 'blender' }, 'the scene was uploaded for builtin, not blender'],
+      [{ rendererVersion: 'new' }, 'rendererVersion: "new" is not a version range such as ">=3.4"'],
     ])('refuses %j with a 400 that says why', async (fields, expected) => {
       const response = await post('/v1/jobs', { sceneId, ...fields });
       expect(response.status).toBe(400);
@@ -86,6 +87,8 @@ describe('the HTTP API', () => {
       expect(job).toMatchObject({ frames: '1,5,9,10', frameCount: 4, tiles: { total: 24, pending: 24 } });
       // This farm has no workers: the job waits, and says for what.
       expect(job.waitingFor).toContain('no worker with builtin connected');
+      const ranged = (await (await post('/v1/jobs', { sceneId, frames: '1', width: 32, height: 18, rendererVersion: '>=3.4' })).json()) as { rendererVersion: string; waitingFor: string };
+      expect(ranged).toMatchObject({ rendererVersion: '>=3.4', waitingFor: expect.stringContaining('no worker with builtin >=3.4 connected') });
       const listed = (await (await authed(`${base}/v1/jobs?state=queued`)).json()) as Array<{ id: string }>;
       expect(listed.map((j) => j.id)).toContain(job.id);
       const notYet = await authed(`${base}/v1/jobs/${job.id}/frames/5`);

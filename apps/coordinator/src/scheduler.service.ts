@@ -57,7 +57,7 @@ export class SchedulerService {
     const granted = await this.leases.grant({
       workerId: worker.id,
       operatorId: worker.operatorId,
-      rendererVersions: worker.capabilities.renderers.map((r) => r.version),
+      builds: worker.capabilities.renderers,
       renderers: worker.capabilities.renderers.map((r) => r.name),
       max: request.max,
       now: this.clock.now(),

@@ -7,3 +7,4 @@ export * from './clock';
 export * from './verification';
 export * from './pricing';
 export * from './auth';
+export * from './renderer-version';

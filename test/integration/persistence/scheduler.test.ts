@@ -83,6 +83,16 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
     expect(await jobs.tileCounts(job.id)).toMatchObject({ leased: 4, pending: 0 });
   });
 
+  it('a job that asks for a renderer version range goes only to workers whose build is in it', async () => {
+    const planned = plannedJob({ cols: 1, rows: 1 });
+    planned.job.rendererVersion = '>=3.6';
+    await submit(planned);
+    const build = (version: string) => [{ name: 'builtin', version }];
+    expect(await leases.grant({ ...grantFor('old', 1), builds: build('Blender 3.4.1') })).toEqual([]);
+    expect(await leases.grant({ ...grantFor('unknown', 1) })).toEqual([]);
+    expect(await leases.grant({ ...grantFor('new', 1), builds: build('Blender 4.2.0') })).toHaveLength(1);
+  });
+
   it('concurrent work requests never share a tile', async () => {
     await submit(plannedJob({ frames: [1, 2, 3], cols: 4, rows: 4 }));
     const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => leases.grant(grantFor(`worker-${i}`, 5))));

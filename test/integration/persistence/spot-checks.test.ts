@@ -8,8 +8,8 @@ import { ARTIST_ID, estimateOf, facts, plannedJob, scene } from './plan.fixture'
 
 const TTL = 10_000;
 const WAIT = 5_000;
-const grantFor = (workerId: string, max: number, now: number, operatorId: string | null, rendererVersions = [facts.rendererVersion]) => ({
-  workerId, operatorId, rendererVersions, renderers: ['builtin'], max, now, ttlMs: TTL,
+const grantFor = (workerId: string, max: number, now: number, operatorId: string | null, versions = [facts.rendererVersion]) => ({
+  workerId, operatorId, builds: versions.map((version) => ({ name: 'builtin', version })), renderers: ['builtin'], max, now, ttlMs: TTL,
 });
 /** Checks every result, with one patch: the top-left quarter of the tile. */
 const always: CheckDecider = (_reputation, tile) => ({

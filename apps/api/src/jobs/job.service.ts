@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { RendererName, TesseraConfig } from '@tessera/contracts';
-import { checkPricing, Clock, estimateJob, formatCredits, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling, type PricingConfig } from '@tessera/domain';
+import { checkPricing, Clock, estimateJob, parseVersionRange, satisfiesVersion, formatCredits, formatFrameSpec, parseFrameSpec, parseTiling, planTiles, resolveTiling, type PricingConfig } from '@tessera/domain';
 import { CheckRepository, JobEntity, JobRepository, LedgerRepository, planRows, SceneRepository, tileLogKey, WorkerRepository } from '@tessera/persistence';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 import { ObjectStorage } from '@tessera/storage';
@@ -49,6 +49,7 @@ export class JobService {
     const { scene } = owned;
     const renderer = (dto.renderer ?? scene.renderer) as RendererName;
     if (renderer !== scene.renderer) throw new InvalidJobError(`renderer: the scene was uploaded for ${scene.renderer}, not ${renderer}`);
+    const rendererVersion = dto.rendererVersion === undefined ? null : parseVersionRange(dto.rendererVersion);
     const frames = parseFrameSpec(dto.frames ?? `${scene.info.frameStart}-${scene.info.frameEnd}`, {
       min: scene.info.frameStart,
       max: scene.info.frameEnd,
@@ -70,6 +71,7 @@ export class JobService {
       feeBasisPoints: this.pricing.feeBasisPoints,
       sceneId: scene.id,
       renderer,
+      rendererVersion,
       frames,
       width,
       height,
@@ -200,8 +202,10 @@ export class JobService {
   private async waitingFor(job: JobEntity): Promise<string | null> {
     const since = this.clock.now() - this.config.scheduling.leaseTtlMs;
     const workers = (await this.workers.list()).filter((w) => w.lastSeenAt >= since);
-    if (workers.some((w) => w.capabilities.renderers.some((r) => r.name === job.renderer))) return null;
-    return `no worker with ${job.renderer} connected (${workers.length} worker(s) connected); the job starts when one registers`;
+    const fits = (r: { name: string; version: string }) => r.name === job.renderer && satisfiesVersion(r.version, job.rendererVersion);
+    if (workers.some((w) => w.capabilities.renderers.some(fits))) return null;
+    const wanted = job.rendererVersion ? `${job.renderer} ${job.rendererVersion}` : job.renderer;
+    return `no worker with ${wanted} connected (${workers.length} worker(s) connected); the job starts when one registers`;
   }
 
   private sameRequest(job: JobEntity, requestHash: string, key: string): JobEntity {
@@ -222,6 +226,7 @@ export class JobService {
       state: job.state,
       sceneId: job.sceneId,
       renderer: job.renderer,
+      rendererVersion: job.rendererVersion,
       frames: formatFrameSpec(job.frames),
       frameCount: job.frames.length,
       framesDone: frames.filter((f) => f.state === 'done').length,

@@ -51,6 +51,8 @@ export class JobView {
   @ApiProperty({ enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] }) state: string;
   @ApiProperty() sceneId: string;
   @ApiProperty() renderer: string;
+  @ApiPropertyOptional({ nullable: true, type: String, example: '>=3.4', description: 'The renderer versions the job accepts; null: any.' })
+  rendererVersion: string | null;
   @ApiProperty({ example: '1-24' }) frames: string;
   @ApiProperty() frameCount: number;
   @ApiProperty() framesDone: number;

@@ -16,6 +16,12 @@ export class SubmitJobDto {
   @IsIn(RENDERER_NAMES)
   renderer?: RendererName;
 
+  @ApiPropertyOptional({ example: '>=3.4', description: 'Renderer versions the job accepts (semver range, matched against the numbers in the version each worker reports); default any.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  rendererVersion?: string;
+
   @ApiPropertyOptional({ example: '1-24', description: 'Frames: `7`, `1-24`, `1,5,9-12`. Defaults to the scene\'s range.' })
   @IsOptional()
   @IsString()

@@ -16,6 +16,7 @@ export function submitCommand(): Command {
     .description('upload a scene and submit a job on it')
     .argument('<scene>', 'scene file (.json for the builtin renderer)')
     .option('--renderer <name>', 'builtin, blender or povray', 'builtin')
+    .option('--renderer-version <range>', 'renderer versions the job accepts, e.g. ">=3.4" (default: any)')
     .option('--frames <spec>', "frames, e.g. 1-24 or 1,5,9-12 (default: the scene's range)")
     .option('--tiles <CxR>', 'tiling, e.g. 4x3, or auto', 'auto')
     .option('--samples <n>', "samples per pixel (default: the scene's)", int('--samples'))
@@ -34,6 +35,7 @@ export function submitCommand(): Command {
         {
           sceneId: scene.id,
           renderer: flags.renderer,
+          rendererVersion: flags.rendererVersion,
           frames: flags.frames,
           tiles: flags.tiles,
           samples: flags.samples,

@@ -23,6 +23,10 @@ export class JobEntity {
   @Column('varchar', { length: 16 })
   renderer: string;
 
+  /** The renderer versions the job accepts, as a semver range (`>=3.4`); null: any. */
+  @Column('varchar', { length: 64, nullable: true })
+  rendererVersion: string | null;
+
   /** The frame numbers, sorted and unique, as planned. */
   @Column('simple-json')
   frames: number[];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IsNull, type EntityManager, type SelectQueryBuilder } from 'typeorm';
-import { jobTransition, tileTransition } from '@tessera/domain';
+import { jobTransition, satisfiesVersion, tileTransition } from '@tessera/domain';
 import type { Database } from '../database';
 import { AttemptEntity, JobEntity, TileEntity } from '../entities';
 
@@ -8,8 +8,11 @@ export interface GrantRequest {
   workerId: string;
   /** The worker's operator: a check region is never leased to a worker of the operator it checks. */
   operatorId?: string | null;
-  /** The renderer builds the worker has: a check region goes only to a worker with the build it checks. */
-  rendererVersions?: string[];
+  /**
+   * The renderer builds the worker has (name and version, as in its registration): a check region goes only
+   * to a worker with the build it checks, and a job that asks for a version range only to a worker in it.
+   */
+  builds?: Array<{ name: string; version: string }>;
   renderers: string[];
   max: number;
   now: number;
@@ -50,7 +53,8 @@ export const excludedOperator = (operatorId: string) => `operator:${operatorId}`
  * frame and tile order (frames finish early, so stitched images appear while the rest of the job renders).
  * On PostgreSQL the rows are locked SKIP LOCKED.
  */
-function candidates(db: Database, manager: EntityManager, request: GrantRequest): SelectQueryBuilder<TileEntity> {
+function candidates(db: Database, manager: EntityManager, request: GrantRequest, outOfRange: string[]): SelectQueryBuilder<TileEntity> {
+  const versions = (request.builds ?? []).map((b) => b.version);
   const excluded = [excludedWorker(request.workerId), ...(request.operatorId ? [excludedOperator(request.operatorId)] : [])];
   const query = manager
     .createQueryBuilder(TileEntity, 't')
@@ -65,7 +69,8 @@ function candidates(db: Database, manager: EntityManager, request: GrantRequest)
       excluded,
       now: request.now,
     })
-    .andWhere('(t.requiredVersion IS NULL OR t.requiredVersion IN (:...versions))', { versions: request.rendererVersions?.length ? request.rendererVersions : [''] })
+    .andWhere('(t.requiredVersion IS NULL OR t.requiredVersion IN (:...versions))', { versions: versions.length ? versions : [''] })
+    .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] })
     .orderBy(`CASE WHEN t.purpose = 'render' THEN 1 ELSE 0 END`, 'ASC')
     .addOrderBy('j.priority', 'DESC')
     .addOrderBy('j.createdAt', 'ASC')
@@ -83,7 +88,8 @@ function candidates(db: Database, manager: EntityManager, request: GrantRequest)
 export async function grantLeases(db: Database, manager: EntityManager, request: GrantRequest): Promise<GrantedLease[]> {
   const granted: GrantedLease[] = [];
   const jobs = new Map<string, JobEntity>();
-  const pending = await candidates(db, manager, request).andWhere('t.state = :pending', { pending: 'pending' }).limit(request.max).getMany();
+  const outOfRange = await jobsOutOfRange(manager, request);
+  const pending = await candidates(db, manager, request, outOfRange).andWhere('t.state = :pending', { pending: 'pending' }).limit(request.max).getMany();
   for (const tile of pending) {
     const attempt = newAttempt(tile, request);
     const moved = await manager.update(
@@ -97,7 +103,7 @@ export async function grantLeases(db: Database, manager: EntityManager, request:
     granted.push({ attempt, tile: { ...tile, state: 'leased', attempts: attempt.number, leaseId: attempt.id, leaseExpiresAt: attempt.expiresAt }, job, backup: false });
   }
   if (granted.length >= request.max) return granted;
-  const stragglers = await candidates(db, manager, request)
+  const stragglers = await candidates(db, manager, request, outOfRange)
     .innerJoin(AttemptEntity, 'primary', 'primary.id = t.leaseId')
     .andWhere('t.state = :leased', { leased: 'leased' })
     .andWhere('t.backupRequestedAt IS NOT NULL AND t.backupLeaseId IS NULL')
@@ -117,6 +123,22 @@ export async function grantLeases(db: Database, manager: EntityManager, request:
     granted.push({ attempt, tile: { ...tile, attempts: attempt.number, backupLeaseId: attempt.id }, job, backup: true });
   }
   return granted;
+}
+
+/**
+ * The active jobs whose renderer version range this worker's builds do not satisfy. Ranges are semver, which
+ * SQL cannot compare, and few jobs at a time ask for one: they are read and matched here.
+ */
+async function jobsOutOfRange(manager: EntityManager, request: GrantRequest): Promise<string[]> {
+  const ranged: Array<Pick<JobEntity, 'id' | 'renderer' | 'rendererVersion'>> = await manager
+    .createQueryBuilder(JobEntity, 'j')
+    .select(['j.id', 'j.renderer', 'j.rendererVersion'])
+    .where('j.state IN (:...states) AND j.rendererVersion IS NOT NULL', { states: ['queued', 'running'] })
+    .getMany();
+  const builds = request.builds ?? [];
+  return ranged
+    .filter((job) => !builds.some((b) => b.name === job.renderer && satisfiesVersion(b.version, job.rendererVersion)))
+    .map((job) => job.id);
 }
 
 function newAttempt(tile: TileEntity, request: GrantRequest): AttemptEntity {
