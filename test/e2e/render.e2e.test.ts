@@ -115,4 +115,23 @@ describe('the farm end to end', () => {
     expect(job.tiles.leased + job.tiles.pending).toBe(2);
     await farm.api.cancel(heavy.id);
   });
+
+  it('streams a job\'s progress as server-sent events, ending with the job', async () => {
+    const farm = t as TestFarm;
+    const scene = await farm.api.uploadScene(join(EXAMPLES, 'orbit.scene.json'), 'builtin');
+    const job = await farm.api.submitJob({ sceneId: scene.id, frames: '1-2', width: 64, height: 36, samples: 2, tiles: '2x1' });
+    const response = await farm.fetch(`/v1/jobs/${job.id}/events`);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    // The stream closes by itself once the job has ended.
+    const text = await response.text();
+    const events = [...text.matchAll(/^event: (\S+)\ndata: (.*)$/gm)].map(([, type, data]) => ({ type, data: JSON.parse(data) as Record<string, unknown> }));
+    expect(events[0]).toMatchObject({ type: 'job', data: { id: job.id } });
+    expect(events.filter((e) => e.type === 'tile.accepted')).toHaveLength(4);
+    expect(events.filter((e) => e.type === 'frame.stitched').map((e) => e.data.frame).sort()).toEqual([1, 2]);
+    expect(events.at(-1)).toMatchObject({ type: 'job.state', data: { state: 'completed' } });
+    // Watching needs a key like everything else; a job that has ended answers its snapshot and closes.
+    expect((await farm.fetch(`/v1/jobs/${job.id}/events`, {}, `tsk_aaaaaaaaaaaa_${'a'.repeat(43)}`)).status).toBe(401);
+    const again = await (await farm.fetch(`/v1/jobs/${job.id}/events`)).text();
+    expect(again).toMatch(/^event: job\ndata: \{.*"state":"completed"/);
+  });
 });

@@ -9,6 +9,7 @@ import { AccountsController, KeysController, WorkersController } from './account
 import { AuthGuard } from './auth/auth.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
 import { HealthController } from './health/health.controller';
+import { JobEventsStream } from './jobs/job-events.stream';
 import { JobService } from './jobs/job.service';
 import { JobsController } from './jobs/jobs.controller';
 import { SceneService } from './scenes/scene.service';
@@ -21,6 +22,7 @@ const MINUTE_MS = 60_000;
   providers: [
     SceneService,
     JobService,
+    JobEventsStream,
     AccountService,
     { provide: RendererRegistry, useFactory: () => RendererRegistry.forScenes() },
     // Guards run in this order: who is calling, then whether that key is over its rate.

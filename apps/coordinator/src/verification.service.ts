@@ -87,7 +87,7 @@ export class VerificationService {
 
   private async dropStale(): Promise<void> {
     const now = this.clock.now();
-    const frames = await this.checks.abandonStale(now - this.config.verification.checkTimeoutMs, now);
+    const frames = await this.checks.abandonStale(now - this.config.verification.checkTimeoutMs, now, now - this.config.scheduling.leaseTtlMs);
     for (const frameId of frames) this.stitcher.stitchInBackground(frameId);
   }
 

@@ -167,6 +167,21 @@ describe.each(['sqlite', 'postgres'] as const)('spot-checks on %s', (kind) => {
     expect(await checkTiles(check.id)).toEqual([expect.objectContaining({ state: 'cancelled' })]);
   });
 
+  it('a check that no connected worker may take is dropped without waiting for the timeout', async () => {
+    const { check, lease } = await checkedTile(1_000);
+    // Only the subject's own worker is still heartbeating.
+    await db.manager.update(WorkerEntity, { id: 'cheat' }, { lastSeenAt: 50_000 });
+    expect(await checks.abandonStale(0, 50_000, 40_000)).toEqual([lease.tile.frameId]);
+    expect(await db.manager.findOneByOrFail(CheckEntity, { id: check.id })).toMatchObject({ state: 'abandoned' });
+  });
+
+  it('a check that a connected worker may take is kept', async () => {
+    const { check } = await checkedTile(1_000);
+    await db.manager.update(WorkerEntity, { id: 'other' }, { lastSeenAt: 50_000 });
+    expect(await checks.abandonStale(0, 50_000, 40_000)).toEqual([]);
+    expect(await db.manager.findOneByOrFail(CheckEntity, { id: check.id })).toMatchObject({ state: 'open' });
+  });
+
   it('cancelling the job abandons its open checks', async () => {
     const { check, lease } = await checkedTile();
     await jobs.cancel(lease.job.id, 3_000);

@@ -2,6 +2,7 @@ import { BadRequestException, Body, Controller, Get, Headers, HttpCode, HttpStat
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequireScope, visibleTo, type Caller } from '../auth/caller';
 import type { Response } from 'express';
+import { JobEventsStream } from './job-events.stream';
 import { JobService } from './job.service';
 import { FrameView, JobView, TileView } from './job.view';
 import { ListJobsQuery, ListTilesQuery, SubmitJobDto } from './submit-job.dto';
@@ -12,7 +13,10 @@ const frameParam = new ParseIntPipe({ exceptionFactory: () => new BadRequestExce
 @ApiBearerAuth()
 @Controller('v1/jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobService) {}
+  constructor(
+    private readonly jobs: JobService,
+    private readonly eventStream: JobEventsStream,
+  ) {}
 
   @Post()
   @RequireScope('submit')
@@ -49,6 +53,17 @@ export class JobsController {
   @ApiResponse({ status: 404, description: 'No such job, or not this account\'s.' })
   get(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<JobView> {
     return this.jobs.get(id, visibleTo(caller));
+  }
+
+  @Get(':id/events')
+  @RequireScope('read')
+  @ApiOperation({
+    summary: "A job's progress as server-sent events: a `job` snapshot, then tile.accepted, frame.stitched, check.resolved and job.state; the stream ends with the job",
+  })
+  @ApiProduces('text/event-stream')
+  async events(@CurrentCaller() caller: Caller, @Param('id') id: string, @Res() response: Response): Promise<void> {
+    const job = await this.jobs.get(id, visibleTo(caller));
+    await this.eventStream.pipe(job.id, () => this.jobs.get(job.id, visibleTo(caller)), response);
   }
 
   @Post(':id/cancel')

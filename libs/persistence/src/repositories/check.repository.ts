@@ -237,12 +237,24 @@ export class CheckRepository {
   }
 
   /**
-   * Drops the checks open since before `before` (no eligible worker took their regions): the originals stand
-   * unverified and their frames can be stitched. Returns those frames.
+   * Drops the checks open since before `before` (no eligible worker took their regions), and those with a
+   * region no worker connected since `connectedSince` may render: the originals stand unverified and their
+   * frames can be stitched. Returns those frames.
    */
-  abandonStale(before: number, now: number): Promise<string[]> {
+  abandonStale(before: number, now: number, connectedSince: number | null = null): Promise<string[]> {
     return this.db.transaction(async (manager) => {
       const stale = await manager.createQueryBuilder(CheckEntity, 'c').where("c.state = 'open' AND c.createdAt < :before", { before }).getMany();
+      // A region that no connected worker may take (the only others left the farm) would wait for the timeout.
+      const stranded: CheckEntity[] = connectedSince === null ? [] : await manager
+        .createQueryBuilder(CheckEntity, 'c')
+        .innerJoin(TileEntity, 't', 't.checkId = c.id')
+        .where("c.state = 'open' AND t.state = 'pending' AND c.createdAt < :connectedSince", { connectedSince })
+        .andWhere(
+          `NOT EXISTS (SELECT 1 FROM workers w WHERE w."lastSeenAt" >= :connectedSince
+             AND NOT EXISTS (SELECT 1 FROM tile_exclusions x WHERE x."tileId" = t.id AND x.excluded = 'worker:' || w.id))`,
+        )
+        .getMany();
+      for (const check of stranded) if (!stale.some((c) => c.id === check.id)) stale.push(check);
       for (const check of stale) await this.abandon(manager, check.id, 'no worker could take the check in time', now);
       const frames = new Set<string>();
       for (const jobId of new Set(stale.map((c) => c.jobId))) for (const frame of await this.stitchable(manager, jobId)) frames.add(frame);
