@@ -186,6 +186,24 @@ describe('accounts, API keys and isolation', () => {
     expect(statement.map((line) => [line.kind, line.pocket, line.amount])).toEqual([['refund', 'available', 256], ['refund', 'allowance', -24]]);
   });
 
+  it('jobs come in pages, newest first; a page goes on after the last job of the previous one', async () => {
+    const artist = await account('artist', ['read', 'submit'], '1');
+    const bytes = await readFile(join(EXAMPLES, 'orbit.scene.json'));
+    const scene = await json<{ id: string }>(await as(artist.key).upload(bytes, 'orbit.scene.json'));
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await json<{ id: string }>(await as(artist.key).post('/v1/jobs', { sceneId: scene.id, frames: '1', width: 16, height: 9, samples: 1 }))).id);
+    const page = async (query: string) => (await json<Array<{ id: string }>>(await as(artist.key).get(`/v1/jobs?${query}`))).map((j) => j.id);
+    const first = await page('limit=2');
+    const second = await page(`limit=2&before=${first[1]}`);
+    const third = await page(`limit=2&before=${second[1]}`);
+    expect([...first, ...second, ...third].sort()).toEqual([...ids].sort());
+    expect(new Set([...first, ...second, ...third]).size).toBe(5);
+    expect(await page(`limit=2&before=${third[0]}`)).toEqual([]);
+    const bad = await as(artist.key).get('/v1/jobs?before=nonsense');
+    expect(bad.status).toBe(400);
+    expect(await message(bad)).toContain('before must be the id of a job');
+  });
+
   it('credits are granted by an admin, as exact decimal amounts', async () => {
     const artist = await account('artist', ['read']);
     const granted = await admin().post(`/v1/accounts/${artist.id}/credits`, { credits: '12.345678', memo: 'welcome' });

@@ -95,9 +95,10 @@ export class JobService {
     return { job: await this.view(result), created };
   }
 
-  /** `accountId` null: every account's jobs (an admin). */
-  async list(accountId: string | null, limit: number, state?: string): Promise<JobView[]> {
-    const jobs = await this.jobs.list(accountId, limit, state);
+  /** `accountId` null: every account's jobs (an admin). `before`: the last job id of the previous page. */
+  async list(accountId: string | null, limit: number, state?: string, before?: string): Promise<JobView[]> {
+    const after = before === undefined ? undefined : await this.find(before, accountId);
+    const jobs = await this.jobs.list(accountId, limit, state, after);
     return Promise.all(jobs.map((job) => this.view(job)));
   }
 

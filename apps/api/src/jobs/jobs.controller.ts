@@ -40,10 +40,10 @@ export class JobsController {
 
   @Get()
   @RequireScope('read')
-  @ApiOperation({ summary: "The account's jobs, newest first (an admin key sees every account's)" })
+  @ApiOperation({ summary: "The account's jobs, newest first, a page at a time (`before`: the last id of the previous page); an admin key sees every account's" })
   @ApiResponse({ status: 200, type: [JobView] })
   list(@CurrentCaller() caller: Caller, @Query() query: ListJobsQuery): Promise<JobView[]> {
-    return this.jobs.list(visibleTo(caller), Math.min(200, Math.max(1, Number(query.limit ?? 50))), query.state);
+    return this.jobs.list(visibleTo(caller), Math.min(200, Math.max(1, Number(query.limit ?? 50))), query.state, query.before);
   }
 
   @Get(':id')

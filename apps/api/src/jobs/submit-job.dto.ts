@@ -97,6 +97,11 @@ export class ListJobsQuery {
   @IsOptional()
   @Matches(/^\d+$/, { message: 'limit must be a whole number' })
   limit?: string;
+
+  @ApiPropertyOptional({ description: 'The id of the last job of the previous page: the next page starts after it.' })
+  @IsOptional()
+  @Matches(/^[0-9a-f-]{36}$/, { message: 'before must be the id of a job (from the previous page)' })
+  before?: string;
 }
 
 export class ListTilesQuery {

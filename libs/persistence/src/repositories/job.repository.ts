@@ -58,13 +58,17 @@ export class JobRepository {
     return this.db.manager.findOneBy(JobEntity, { accountId, idempotencyKey: key });
   }
 
-  /** Newest first: one account's jobs, or everyone's (null, for an admin). */
-  list(accountId: string | null, limit: number, state?: string): Promise<JobEntity[]> {
-    return this.db.manager.find(JobEntity, {
-      where: { ...(accountId === null ? {} : { accountId }), ...(state ? { state: state as JobEntity['state'] } : {}) },
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: limit,
-    });
+  /**
+   * Newest first: one account's jobs, or everyone's (null, for an admin). `before` is the last job of the
+   * previous page: the page goes on after it in the same order (createdAt descending, then id), so jobs
+   * submitted meanwhile neither repeat nor push others off the page.
+   */
+  list(accountId: string | null, limit: number, state?: string, before?: JobEntity): Promise<JobEntity[]> {
+    const query = this.db.manager.createQueryBuilder(JobEntity, 'j').orderBy('j.createdAt', 'DESC').addOrderBy('j.id', 'ASC').limit(limit);
+    if (accountId !== null) query.andWhere('j.accountId = :accountId', { accountId });
+    if (state) query.andWhere('j.state = :state', { state });
+    if (before) query.andWhere('(j.createdAt < :at OR (j.createdAt = :at AND j.id > :id))', { at: before.createdAt, id: before.id });
+    return query.getMany();
   }
 
   /**
