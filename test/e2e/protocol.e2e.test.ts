@@ -69,7 +69,9 @@ describe('the NATS protocol, spoken by a hand-written worker', () => {
   const publish = (w: HandWorker, result: unknown) => jetstream(w.nc).publish(subjects.result(w.id), encodeJson(result));
 
   beforeAll(async () => {
-    t = await startTestFarm({ workers: 0 });
+    // The hand-written workers heartbeat only when a test says so: leases must outlive a slow step of a test
+    // (a key allowed mid-test reloads nats-server), or the lease under test expires on a loaded machine.
+    t = await startTestFarm({ workers: 0, env: { LEASE_TTL_MS: '60000' } });
     const config = t.farm.config as NonNullable<TestFarm['farm']['config']>;
     db = await Database.open(databaseConfigFrom(config.databaseUrl, join(config.home, 'tessera.sqlite')));
   }, 120_000);
