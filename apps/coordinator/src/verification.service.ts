@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Region, RendererName, TesseraConfig } from '@tessera/contracts';
 import {
-  arbitrate, checkPolicy, choosePatches, Clock, comparisonMode, decideCheck, RandomSource, type Arbitration, type CheckPolicy,
+  arbitrate, checkPolicyOf, choosePatches, Clock, comparisonMode, decideCheck, RandomSource, type Arbitration, type CheckPolicy,
 } from '@tessera/domain';
 import { compareImages, cropDecoded, decodePng, pixelHash, type DecodedImage } from '@tessera/imaging';
 import { AttemptEntity, CheckRepository, Database, JobEntity, TileEntity, WorkerRepository, type CheckDecider, type CheckStageView, type StageVerdict } from '@tessera/persistence';
@@ -34,8 +34,7 @@ export class VerificationService {
     private readonly stitcher: StitchService,
     private readonly events: JobEventsPublisher,
   ) {
-    const v = config.verification;
-    this.policy = checkPolicy({ probation: v.probation, qFloor: v.qFloor, patches: v.patches, patchArea: v.patchArea });
+    this.policy = checkPolicyOf(config.verification);
   }
 
   /**
@@ -45,8 +44,7 @@ export class VerificationService {
   async decider(workerId: string): Promise<CheckDecider | undefined> {
     if (!this.config.verification.enabled) return undefined;
     const since = this.clock.now() - this.config.scheduling.leaseTtlMs;
-    const others = (await this.workers.list()).filter((w) => w.id !== workerId && w.lastSeenAt >= since);
-    if (others.length === 0) return undefined;
+    if (!(await this.workers.anotherConnected(workerId, since))) return undefined;
     const otherOperatorWaitMs = this.config.verification.otherOperatorWaitMs;
     return (reputation, tile) => {
       const decision = decideCheck(reputation, this.policy, this.random);

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TesseraConfig } from '@tessera/contracts';
-import { checkPolicy, checkProbability, Clock, formatCredits, parseCredits, ScopeError, UnknownAccountError, type AccountRole, type CheckPolicy } from '@tessera/domain';
+import { checkPolicyOf, checkProbability, Clock, formatCredits, parseCredits, ScopeError, UnknownAccountError, type AccountRole, type CheckPolicy } from '@tessera/domain';
 import {
-  AccountEntity, AccountRepository, ApiKeyEntity, CheckRepository, LedgerRepository, WorkerEntity, WorkerIdentityEntity, WorkerRepository, type Balance,
+  AccountEntity, AccountRepository, ApiKeyEntity, CheckRepository, LedgerRepository, WorkerIdentityEntity, WorkerRepository, type Balance,
 } from '@tessera/persistence';
 import { allowWorker, isWorkerPublicKey, revokeWorker } from '@tessera/messaging';
 import { TESSERA_CONFIG } from '@tessera/runtime';
@@ -26,8 +26,7 @@ export class AccountService {
     private readonly workerRows: WorkerRepository,
     private readonly checks: CheckRepository,
   ) {
-    const v = config.verification;
-    this.policy = checkPolicy({ probation: v.probation, qFloor: v.qFloor, patches: v.patches, patchArea: v.patchArea });
+    this.policy = checkPolicyOf(config.verification);
   }
 
   async me(caller: Caller): Promise<MeView> {
@@ -122,7 +121,7 @@ export class AccountService {
   }
 
   private async identityView(identity: WorkerIdentityEntity): Promise<WorkerIdentityView> {
-    const rows = (await this.workerRows.list()).filter((w: WorkerEntity) => w.publicKey === identity.publicKey);
+    const rows = await this.workerRows.withKey(identity.publicKey);
     const reputations = await this.checks.reputationsOf(rows.map((w) => w.id));
     const since = this.clock.now() - this.config.scheduling.leaseTtlMs;
     const workers = rows.map((w) => ({

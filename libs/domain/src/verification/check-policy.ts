@@ -77,6 +77,12 @@ export function checkPolicy(overrides: Partial<CheckPolicy> = {}): CheckPolicy {
   return validateCheckPolicy({ ...DEFAULT_CHECK_POLICY, ...overrides });
 }
 
+/** The policy of the farm's settings (TESSERA_CONFIG `verification`: the fields a policy has, and others). */
+export function checkPolicyOf(settings: Pick<CheckPolicy, 'probation' | 'qFloor' | 'patches' | 'patchArea'>): CheckPolicy {
+  const { probation, qFloor, patches, patchArea } = settings;
+  return checkPolicy({ probation, qFloor, patches, patchArea });
+}
+
 /** Returns the policy frozen, or throws VerificationPolicyError naming the first field that is wrong. */
 export function validateCheckPolicy(policy: CheckPolicy): CheckPolicy {
   requireInteger('probation', policy.probation, 0, 1_000_000);

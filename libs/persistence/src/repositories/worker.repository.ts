@@ -1,3 +1,4 @@
+import { MoreThanOrEqual, Not } from 'typeorm';
 import { Database } from '../database';
 import { WorkerEntity } from '../entities';
 
@@ -23,6 +24,16 @@ export class WorkerRepository {
 
   async touch(id: string, now: number): Promise<void> {
     await this.db.transaction((manager) => manager.update(WorkerEntity, { id }, { lastSeenAt: now }));
+  }
+
+  /** Whether a worker other than `workerId` has been heard from since `since`: someone to check its work. */
+  async anotherConnected(workerId: string, since: number): Promise<boolean> {
+    return (await this.db.manager.countBy(WorkerEntity, { id: Not(workerId), lastSeenAt: MoreThanOrEqual(since) })) > 0;
+  }
+
+  /** The workers that registered with a key. */
+  withKey(publicKey: string): Promise<WorkerEntity[]> {
+    return this.db.manager.find(WorkerEntity, { where: { publicKey }, order: { lastSeenAt: 'DESC' } });
   }
 
   list(): Promise<WorkerEntity[]> {
