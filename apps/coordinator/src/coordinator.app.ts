@@ -36,6 +36,7 @@ export async function startCoordinator(config: TesseraConfig): Promise<INestAppl
         queue: COORDINATOR_QUEUE,
         consumers: { [subjects.resultsWildcard]: { stream: streams.results.name, durable: RESULTS_CONSUMER } },
         mapError: mapNatsError,
+        concurrency: config.scheduling.concurrency,
       }),
     },
     { inheritAppConfig: true },

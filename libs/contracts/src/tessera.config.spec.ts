@@ -14,7 +14,7 @@ describe(loadConfig.name, () => {
       databaseUrl: undefined,
       s3: embedded.s3,
       api: { host: '127.0.0.1', port: 8480 },
-      scheduling: { leaseTtlMs: 30_000, heartbeatIntervalMs: 2_000, maxAttempts: 3 },
+      scheduling: { leaseTtlMs: 30_000, heartbeatIntervalMs: 10_000, maxAttempts: 3 },
     });
   });
 

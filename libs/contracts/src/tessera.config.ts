@@ -70,6 +70,8 @@ export interface TesseraConfig {
     maxAttempts: number;
     sweepIntervalMs: number;
     stitchStaleMs: number;
+    /** Messages of one kind (work requests, heartbeats, results...) a coordinator handles at once. */
+    concurrency: number;
     /** Presigned URLs handed to workers live this long (at least a lease, so a slow upload still works). */
     presignTtlSeconds: number;
     /** A worker that failed this many renders of one job gets no more of its tiles. */
@@ -119,10 +121,11 @@ const envSchema = z.object({
   PLATFORM_FEE_BASIS_POINTS: int(0, 10_000).default(1_000),
   VERIFICATION_ALLOWANCE_BASIS_POINTS: int(0, 100_000).default(1_000),
   LEASE_TTL_MS: int(1000, 24 * 3600_000).default(30_000),
-  HEARTBEAT_INTERVAL_MS: int(100, 3600_000).default(2_000),
+  HEARTBEAT_INTERVAL_MS: int(100, 3600_000).default(10_000),
   MAX_TILE_ATTEMPTS: int(1, 100).default(3),
   SWEEP_INTERVAL_MS: int(50, 600_000).default(1_000),
   STITCH_STALE_MS: int(1000, 24 * 3600_000).default(120_000),
+  COORDINATOR_CONCURRENCY: int(1, 1000).default(32),
   PRESIGN_TTL_SECONDS: int(60, 7 * 24 * 3600).default(3600),
   BLOCKLIST_AFTER_FAILURES: int(1, 1000).default(3),
   RETRY_ELSEWHERE_MS: int(0, 24 * 3600_000).default(30_000),
@@ -192,6 +195,7 @@ export function loadConfig(
       maxAttempts: e.MAX_TILE_ATTEMPTS,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       stitchStaleMs: e.STITCH_STALE_MS,
+      concurrency: e.COORDINATOR_CONCURRENCY,
       presignTtlSeconds: e.PRESIGN_TTL_SECONDS,
       blocklistAfterFailures: e.BLOCKLIST_AFTER_FAILURES,
       retryElsewhereMs: e.RETRY_ELSEWHERE_MS,

@@ -26,6 +26,12 @@ export interface NatsTransportOptions {
   mapError: ErrorMapper;
   /** Delay before a result whose handler threw is delivered again. */
   retryDelayMs?: number;
+  /**
+   * Messages one subject's handler works on at once (requests of one subject, or events of one consumer).
+   * Handlers spend most of their time waiting on the database and object storage, so one at a time
+   * would leave the process idle; the default is 1, the order messages arrived in.
+   */
+  concurrency?: number;
 }
 
 /**
@@ -59,18 +65,16 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
   private serve(subject: string, handler: MessageHandler): void {
     const sub = this.options.nc.subscribe(subject, { queue: this.options.queue });
     this.subscriptions.push(sub);
-    const loop = (async () => {
-      for await (const msg of sub) {
-        if (!msg.reply) continue;
-        let reply: unknown;
-        try {
-          reply = await this.invoke(handler, { subject: msg.subject, data: decodeJson(msg.data, `request on ${msg.subject}`) } satisfies NatsMessage);
-        } catch (error) {
-          reply = { error: this.options.mapError(error) };
-        }
-        msg.respond(encodeJson(reply));
+    const loop = forEachConcurrently(sub, this.concurrency, async (msg) => {
+      if (!msg.reply) return;
+      let reply: unknown;
+      try {
+        reply = await this.invoke(handler, { subject: msg.subject, data: decodeJson(msg.data, `request on ${msg.subject}`) } satisfies NatsMessage);
+      } catch (error) {
+        reply = { error: this.options.mapError(error) };
       }
-    })();
+      msg.respond(encodeJson(reply));
+    });
     this.track(loop);
   }
 
@@ -80,10 +84,7 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
     const consumer = await jetstream(this.options.nc).consumers.get(binding.stream, binding.durable);
     const messages = await consumer.consume({ max_messages: 64 });
     this.consumers.push(messages);
-    const loop = (async () => {
-      for await (const msg of messages) await this.deliverEvent(pattern, handler, msg);
-    })();
-    this.track(loop);
+    this.track(forEachConcurrently(messages, this.concurrency, (msg) => this.deliverEvent(pattern, handler, msg)));
   }
 
   private async deliverEvent(pattern: string, handler: MessageHandler, msg: JsMsg): Promise<void> {
@@ -104,6 +105,10 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
       this.logger.warn(`${pattern}: ${(error as Error).message}; redelivery in ${this.options.retryDelayMs ?? 1000} ms`);
       msg.nak(this.options.retryDelayMs ?? 1000);
     }
+  }
+
+  private get concurrency(): number {
+    return this.options.concurrency ?? 1;
   }
 
   private async invoke(handler: MessageHandler, data: unknown): Promise<unknown> {
@@ -130,6 +135,27 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
   unwrap<T>(): T {
     return this.options.nc as T;
   }
+}
+
+/**
+ * Runs `work` on each item as it arrives, at most `limit` at once: the next item is taken only when a slot is
+ * free, so a JetStream consumer is never drained faster than its messages are handled (they wait in the
+ * stream, not in this process). Resolves once the items end and every started `work` has finished. The first
+ * `work` that throws stops the loop, as an exception in a plain `for await` would, and is rethrown.
+ */
+export async function forEachConcurrently<T>(items: AsyncIterable<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const running = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for await (const item of items) {
+    const task: Promise<void> = work(item)
+      .catch((error: unknown) => void (failure ??= { error }))
+      .finally(() => running.delete(task));
+    running.add(task);
+    if (running.size >= limit) await Promise.race(running);
+    if (failure) break;
+  }
+  await Promise.all(running);
+  if (failure) throw failure.error;
 }
 
 /**
