@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { TileResult } from '@tessera/contracts';
 import { decodePng, pixelHash } from '@tessera/imaging';
 import type { AttemptContext } from '@tessera/persistence';
-import { ObjectStorage } from '@tessera/storage';
+import { ObjectNotFoundError, ObjectStorage, ObjectTooLargeError } from '@tessera/storage';
 
 type Rendered = Extract<TileResult, { status: 'rendered' }>;
 
@@ -25,11 +25,16 @@ export class TileAcceptanceService {
     if (result.width !== tile.width || result.height !== tile.height) {
       return fail(`result says ${result.width}x${result.height}, the tile is ${tile.width}x${tile.height}`);
     }
-    const head = await this.storage.headObject(attempt.outputKey);
-    if (!head) return fail('no output was uploaded for this lease');
     const limit = tile.width * tile.height * MAX_BYTES_PER_PIXEL + PNG_OVERHEAD_BYTES;
-    if (head.size > limit) return fail(`output is ${head.size} bytes, more than ${limit} for a ${tile.width}x${tile.height} tile`);
-    const png = await this.storage.getBuffer(attempt.outputKey, limit);
+    let png: Buffer;
+    try {
+      // One GET, no HEAD first: the limit stops the read of an oversized upload after `limit` bytes.
+      png = await this.storage.getBuffer(attempt.outputKey, limit);
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) return fail('no output was uploaded for this lease');
+      if (error instanceof ObjectTooLargeError) return fail(`output is more than ${limit} bytes for a ${tile.width}x${tile.height} tile`);
+      throw error;
+    }
     let decoded;
     try {
       decoded = await decodePng(png);
