@@ -83,6 +83,9 @@ export class Database {
   }
 }
 
+/** Whether a transaction runs on PostgreSQL, where rows read before a write must be locked (SQLite runs one at a time). */
+export const isPostgres = (manager: EntityManager): boolean => manager.connection.options.type === 'postgres';
+
 /** Any fixed number: the advisory lock that lets one process at a time migrate a PostgreSQL database. */
 const MIGRATION_LOCK = 7_340_211;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import type { Region } from '@tessera/contracts';
 import { frameTransition, NEW_REPUTATION, recordOutcome, tileTransition, type CheckKind, type Reputation, type ReputationKey } from '@tessera/domain';
-import { Database } from '../database';
+import { Database, isPostgres } from '../database';
 import {
   AttemptEntity, CheckEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity, TileExclusionEntity, WorkerEntity, WorkerReputationEntity, type CheckState,
 } from '../entities';
@@ -65,9 +65,15 @@ export class CheckRepository {
 
   // --- reputations ----------------------------------------------------------------------------------------
 
-  async reputation(manager: EntityManager, key: ReputationKey): Promise<Reputation> {
-    const row = await manager.findOneBy(WorkerReputationEntity, { ...key });
-    return row ?? NEW_REPUTATION;
+  /**
+   * The key's record. `forUpdate` (in a transaction) locks it on PostgreSQL until the transaction ends: results
+   * of one worker are accepted concurrently, and each decides on the record and then updates it (`record`).
+   * Two first results of a new key may both insert; the second fails on the primary key, and its result is
+   * delivered again.
+   */
+  async reputation(manager: EntityManager, key: ReputationKey, forUpdate = false): Promise<Reputation> {
+    const lock = forUpdate && isPostgres(manager) ? { lock: { mode: 'pessimistic_write' as const } } : {};
+    return (await manager.findOne(WorkerReputationEntity, { where: { ...key }, ...lock })) ?? NEW_REPUTATION;
   }
 
   /** Applies one outcome to a key's record (and counts a check run against it, when there was one). */

@@ -36,23 +36,27 @@ export class LeaseRepository {
    */
   renew(workerId: string, leaseIds: string[], now: number, ttlMs: number): Promise<RenewOutcome> {
     return this.db.transaction(async (manager) => {
-      const outcome: RenewOutcome = { renewed: [], abort: [] };
-      if (leaseIds.length === 0) return outcome;
+      if (leaseIds.length === 0) return { renewed: [], abort: [] };
       const expiresAt = now + ttlMs;
-      const attempts = await manager.findBy(AttemptEntity, { id: In(leaseIds), workerId, state: 'active' });
-      const active = new Map(attempts.map((a) => [a.id, a]));
-      for (const leaseId of leaseIds) {
-        const attempt = active.get(leaseId);
-        const primary = attempt ? await manager.update(TileEntity, { id: attempt.tileId, leaseId, state: 'leased' }, { leaseExpiresAt: expiresAt }) : null;
-        const backup = attempt && primary?.affected !== 1 ? await manager.countBy(TileEntity, { id: attempt.tileId, backupLeaseId: leaseId, state: 'leased' }) : 0;
-        if (primary?.affected !== 1 && backup !== 1) {
-          outcome.abort.push(leaseId);
-          continue;
-        }
-        await manager.update(AttemptEntity, { id: leaseId }, { expiresAt });
-        outcome.renewed.push({ leaseId, expiresAt });
+      // Four statements per heartbeat, however many leases it names (by primary key): heartbeats are most
+      // of a busy coordinator's messages.
+      const active = await manager.find(AttemptEntity, { where: { id: In(leaseIds), workerId, state: 'active' }, select: { id: true, tileId: true } });
+      const tiles = active.length === 0 ? [] : await manager.find(TileEntity, {
+        where: { id: In(active.map((a) => a.tileId)), state: 'leased' },
+        select: { id: true, leaseId: true, backupLeaseId: true },
+      });
+      // Still its tile's lease, as the primary or as the backup.
+      const primaries = tiles.filter((t) => active.some((a) => a.id === t.leaseId));
+      const held = new Set(active.filter((a) => tiles.some((t) => t.leaseId === a.id || t.backupLeaseId === a.id)).map((a) => a.id));
+      if (primaries.length > 0) {
+        const where = { id: In(primaries.map((t) => t.id)), leaseId: In(primaries.map((t) => t.leaseId as string)), state: 'leased' as const };
+        await manager.update(TileEntity, where, { leaseExpiresAt: expiresAt });
       }
-      return outcome;
+      if (held.size > 0) await manager.update(AttemptEntity, { id: In([...held]) }, { expiresAt });
+      return {
+        renewed: leaseIds.filter((id) => held.has(id)).map((leaseId) => ({ leaseId, expiresAt })),
+        abort: leaseIds.filter((id) => !held.has(id)),
+      };
     });
   }
 

@@ -6,7 +6,7 @@ import {
   refundPosting, releasePosting, splitFee, SystemClock, tilePaymentPosting, UnknownAccountError, verificationPaymentPosting,
   type AccountRole, type EntryDraft, type Microcredits, type PaymentTerms, type Pocket, type TransactionDraft, type TransactionKind,
 } from '@tessera/domain';
-import { Database } from '../database';
+import { Database, isPostgres } from '../database';
 import { AccountEntity, AttemptEntity, LedgerEntryEntity, LedgerEscrowEntity, LedgerTransactionEntity } from '../entities';
 
 export interface Balance {
@@ -387,6 +387,5 @@ export class LedgerRepository {
   }
 }
 
-const isPostgres = (manager: EntityManager) => manager.connection.options.type === 'postgres';
 const unique = (ids: string[]) => [...new Set(ids)].sort();
 const toDraft = (e: LedgerEntryEntity): EntryDraft => ({ accountId: e.accountId, pocket: e.pocket, jobId: e.jobId, amount: e.amount });

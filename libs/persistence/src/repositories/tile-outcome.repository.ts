@@ -93,7 +93,7 @@ export class TileOutcomeRepository {
       const frame = await manager.findOneByOrFail(FrameEntity, { id: tile.frameId });
       if (decide) {
         const key = { workerId: attempt.workerId, rendererVersion: facts.rendererVersion, deviceClass: facts.device };
-        const plan = decide(await this.checks.reputation(manager, key), tile);
+        const plan = decide(await this.checks.reputation(manager, key, true), tile);
         await this.checks.record(manager, key, 'valid', now, plan !== null);
         const subject = { id: attempt.workerId, operatorId: worker?.operatorId ?? null, rendererVersion: facts.rendererVersion };
         if (plan) await this.checks.open(manager, { ...tile, leaseId }, subject, plan, now);
