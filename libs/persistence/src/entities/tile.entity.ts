@@ -8,6 +8,8 @@ export type TilePurpose = 'render' | 'check' | 'arbitration';
 @Index(['state', 'jobId'])
 @Index(['frameId'])
 @Index('IDX_tiles_check', ['checkId'])
+@Index('IDX_tiles_grant_order', ['jobId', 'state', 'purpose', 'frame', 'index'])
+@Index('IDX_tiles_state_purpose', ['state', 'purpose'])
 export class TileEntity {
   @PrimaryColumn('varchar', { length: 36 })
   id: string;

@@ -47,21 +47,19 @@ export const excludedWorker = (workerId: string) => `worker:${workerId}`;
 export const excludedOperator = (operatorId: string) => `operator:${operatorId}`;
 
 /**
- * Candidate tiles for a worker: of running or queued jobs it can render, not blocklisted for, not a tile it
- * failed recently, and not a check region of its own (or its operator's) work. Order: check and arbitration
- * regions first (an open check holds its frame back from stitching), then higher job priority, older job,
- * frame and tile order (frames finish early, so stitched images appear while the rest of the job renders).
- * On PostgreSQL the rows are locked SKIP LOCKED.
+ * The tiles a worker may take: of running or queued jobs it can render, not blocklisted for, not a tile it
+ * failed recently, and not a check region of its own (or its operator's) work. No state and no order: the
+ * callers add them. On PostgreSQL the rows are locked SKIP LOCKED.
  */
-function candidates(db: Database, manager: EntityManager, request: GrantRequest, outOfRange: string[]): SelectQueryBuilder<TileEntity> {
+function eligible(db: Database, manager: EntityManager, request: GrantRequest, outOfRange: string[]): SelectQueryBuilder<TileEntity> {
   const versions = (request.builds ?? []).map((b) => b.version);
   const excluded = [excludedWorker(request.workerId), ...(request.operatorId ? [excludedOperator(request.operatorId)] : [])];
   const query = manager
     .createQueryBuilder(TileEntity, 't')
     .innerJoin(JobEntity, 'j', 'j.id = t.jobId')
-    .where('j.state IN (:...jobStates)', { jobStates: ['queued', 'running'] })
+    .where('j.state IN (:...jobStates)', { jobStates: ACTIVE_JOB_STATES })
     .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
-    .andWhere('NOT EXISTS (SELECT 1 FROM job_blocklist b WHERE b."jobId" = j.id AND b."workerId" = :workerId)', { workerId: request.workerId })
+    .andWhere(NOT_BLOCKLISTED, { workerId: request.workerId })
     .andWhere('(t.lastFailedWorkerId IS NULL OR t.lastFailedWorkerId <> :workerId OR t.lastFailedAt < :retryBefore)', {
       retryBefore: request.retryElsewhereBefore ?? request.now,
     })
@@ -70,13 +68,55 @@ function candidates(db: Database, manager: EntityManager, request: GrantRequest,
       now: request.now,
     })
     .andWhere('(t.requiredVersion IS NULL OR t.requiredVersion IN (:...versions))', { versions: versions.length ? versions : [''] })
-    .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] })
-    .orderBy(`CASE WHEN t.purpose = 'render' THEN 1 ELSE 0 END`, 'ASC')
-    .addOrderBy('j.priority', 'DESC')
+    .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] });
+  return db.kind === 'postgres' ? query.setLock('pessimistic_write', undefined, ['t']).setOnLocked('skip_locked') : query;
+}
+
+const ACTIVE_JOB_STATES = ['queued', 'running'];
+const NOT_BLOCKLISTED = 'NOT EXISTS (SELECT 1 FROM job_blocklist b WHERE b."jobId" = j.id AND b."workerId" = :workerId)';
+
+/**
+ * Up to `request.max` pending tiles in grant order: check and arbitration regions first (an open check holds its
+ * frame back from stitching), then by job (higher priority, then older), and in a job by frame and tile order
+ * (frames finish early, so stitched images appear while the rest of the job renders). A job's tiles are read
+ * in that order through IDX_tiles_grant_order, stopping at the few needed, so a request costs the same in a
+ * job of 200 tiles as in one of 20,000.
+ */
+async function pendingCandidates(db: Database, manager: EntityManager, request: GrantRequest, outOfRange: string[]): Promise<TileEntity[]> {
+  const found = await eligible(db, manager, request, outOfRange)
+    .andWhere('t.state = :pending AND t.purpose IN (:...regions)', { pending: 'pending', regions: ['check', 'arbitration'] })
+    .orderBy('j.priority', 'DESC')
     .addOrderBy('j.createdAt', 'ASC')
     .addOrderBy('t.frame', 'ASC')
-    .addOrderBy('t.index', 'ASC');
-  return db.kind === 'postgres' ? query.setLock('pessimistic_write', undefined, ['t']).setOnLocked('skip_locked') : query;
+    .addOrderBy('t.index', 'ASC')
+    .limit(request.max)
+    .getMany();
+  for (const jobId of await jobsInGrantOrder(manager, request, outOfRange)) {
+    if (found.length >= request.max) break;
+    const tiles = await eligible(db, manager, request, outOfRange)
+      .andWhere('t.jobId = :jobId AND t.state = :pending AND t.purpose = :render', { jobId, pending: 'pending', render: 'render' })
+      .orderBy('t.frame', 'ASC')
+      .addOrderBy('t.index', 'ASC')
+      .limit(request.max - found.length)
+      .getMany();
+    found.push(...tiles);
+  }
+  return found;
+}
+
+/** The ids of the active jobs a worker may render, higher priority first, then older first. */
+async function jobsInGrantOrder(manager: EntityManager, request: GrantRequest, outOfRange: string[]): Promise<string[]> {
+  const jobs: Array<Pick<JobEntity, 'id'>> = await manager
+    .createQueryBuilder(JobEntity, 'j')
+    .select(['j.id'])
+    .where('j.state IN (:...jobStates)', { jobStates: ACTIVE_JOB_STATES })
+    .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
+    .andWhere(NOT_BLOCKLISTED, { workerId: request.workerId })
+    .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] })
+    .orderBy('j.priority', 'DESC')
+    .addOrderBy('j.createdAt', 'ASC')
+    .getMany();
+  return jobs.map((j) => j.id);
 }
 
 /**
@@ -89,7 +129,7 @@ export async function grantLeases(db: Database, manager: EntityManager, request:
   const granted: GrantedLease[] = [];
   const jobs = new Map<string, JobEntity>();
   const outOfRange = await jobsOutOfRange(manager, request);
-  const pending = await candidates(db, manager, request, outOfRange).andWhere('t.state = :pending', { pending: 'pending' }).limit(request.max).getMany();
+  const pending = await pendingCandidates(db, manager, request, outOfRange);
   for (const tile of pending) {
     const attempt = newAttempt(tile, request);
     const moved = await manager.update(
@@ -103,11 +143,17 @@ export async function grantLeases(db: Database, manager: EntityManager, request:
     granted.push({ attempt, tile: { ...tile, state: 'leased', attempts: attempt.number, leaseId: attempt.id, leaseExpiresAt: attempt.expiresAt }, job, backup: false });
   }
   if (granted.length >= request.max) return granted;
-  const stragglers = await candidates(db, manager, request, outOfRange)
+  // Near a job's end only (no pending tile left to fill the slots), and few: ordered as check regions first.
+  const stragglers = await eligible(db, manager, request, outOfRange)
     .innerJoin(AttemptEntity, 'primary', 'primary.id = t.leaseId')
     .andWhere('t.state = :leased', { leased: 'leased' })
     .andWhere('t.backupRequestedAt IS NOT NULL AND t.backupLeaseId IS NULL')
     .andWhere('primary.workerId <> :workerId')
+    .orderBy(`CASE WHEN t.purpose = 'render' THEN 1 ELSE 0 END`, 'ASC')
+    .addOrderBy('j.priority', 'DESC')
+    .addOrderBy('j.createdAt', 'ASC')
+    .addOrderBy('t.frame', 'ASC')
+    .addOrderBy('t.index', 'ASC')
     .limit(request.max - granted.length)
     .getMany();
   for (const tile of stragglers) {
