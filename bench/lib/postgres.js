@@ -71,6 +71,8 @@ async function startPostgres() {
   return {
     url: `postgres://postgres@${HOST}:${port}/tessera`,
     version,
+    /** The postmaster; its backends are its children. */
+    pid: child.pid,
     async stop() {
       child.kill('SIGQUIT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -21,7 +21,9 @@
 // TESSERA_BENCH_CPU_PROF=1 (profile the coordinator through the inspector, as node --cpu-prof would, and print
 // its hottest functions).
 const { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { tmpdir, availableParallelism } = require('node:os');
+
+const cores = () => availableParallelism();
 const { join } = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { jetstream } = require('@nats-io/jetstream');
@@ -69,6 +71,36 @@ function procStats(pid) {
     return { cpu, hwmMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
   } catch {
     return { cpu: NaN, hwmMiB: NaN, rssMiB: NaN };
+  }
+}
+
+/** Children of a process, from /proc (each stat's 4th field is the parent's pid). */
+function childrenOf(pid) {
+  const children = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return children;
+}
+
+/**
+ * CPU seconds of a process and all its descendants: their own time plus that of descendants already reaped
+ * (cutime, cstime), so PostgreSQL's backends count once each whether they are still running or not.
+ */
+function treeCpu(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const own = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK;
+    return childrenOf(pid).reduce((sum, child) => sum + treeCpu(child), own);
+  } catch {
+    return NaN;
   }
 }
 
@@ -340,6 +372,10 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
 
     const before = procStats(coordinatorPid);
     const apiPid = farm.processes?.find?.((p) => p.name === 'api')?.pid;
+    const natsPid = auth ? Number(readFileSync(auth.pidFile, 'utf8').trim()) : undefined;
+    // Everything on the machine that serves the job, so the figures say what one tile costs in all.
+    const others = { api: apiPid, natsServer: natsPid, postgres: pg?.pid };
+    const othersBefore = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, pid ? treeCpu(pid) : NaN]));
     const ownBefore = process.cpuUsage();
     const timeline = [];
     const deadline = performance.now() + envInt('TESSERA_BENCH_TIMEOUT_S', 600) * 1000;
@@ -365,6 +401,7 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
     }
     const after = procStats(coordinatorPid);
     const own = process.cpuUsage(ownBefore);
+    const othersCpu = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, pid ? treeCpu(pid) - othersBefore[k] : NaN]));
     events.unsubscribe();
     await simulation;
     view = await api.job(job.id);
@@ -396,16 +433,31 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
       coordinator: { cpuSeconds: cpu, cpuSecondsPer1000Tiles: (cpu / accepted) * 1000, cpuUtilisation: cpu / seconds, peakRssMiB: after.hwmMiB },
       api: apiPid ? procStats(apiPid) : null,
       benchProcessCpuSeconds: (own.user + own.system) / 1e6,
+      cpuSecondsPer1000Tiles: undefined,
       aborts: ctx.aborts,
       errors: ctx.errors,
       baseline,
       ratioTilesToRoundTrips: accepted / seconds / baseline.roundTripsPerS,
       timeline,
     };
+    // Per 1,000 accepted tiles, by process; the bench process is the simulated workers and the embedded S3.
+    const per1000 = (s) => (s / accepted) * 1000;
+    const byProcess = {
+      coordinator: per1000(cpu),
+      api: per1000(othersCpu.api),
+      natsServer: per1000(othersCpu.natsServer),
+      ...(pg ? { postgres: per1000(othersCpu.postgres) } : {}),
+      workersAndS3: per1000(result.benchProcessCpuSeconds),
+    };
+    const total = Object.values(byProcess).filter(Number.isFinite).reduce((a, b) => a + b, 0);
+    result.cpuSecondsPer1000Tiles = { ...byProcess, total };
+    // What the machine could do if these processes had every core and nothing else ran.
+    result.machineCeilingTilesPerS = (cores() * 1000) / total;
     log(
       `dispatch [${db}]: ${accepted} tiles accepted in ${fixed(seconds, 1)} s = ${fixed(result.tilesPerS, 0)} tiles/s; lease p50 ${fixed(result.lease.p50Ms)} ms p99 ${fixed(result.lease.p99Ms)} ms; ` +
         `coordinator ${fixed(cpu, 1)} CPU s (${fixed(result.coordinator.cpuSecondsPer1000Tiles, 2)} per 1000 tiles, ${fixed(result.coordinator.cpuUtilisation * 100, 0)}% of a core), peak RSS ${fixed(after.hwmMiB, 0)} MiB; ` +
-        `bench process ${fixed(result.benchProcessCpuSeconds, 1)} CPU s; PUT p50 ${fixed(result.putMs.p50)} ms, publish p50 ${fixed(result.publishMs.p50)} ms; errors ${JSON.stringify(ctx.errors)}`,
+        `bench process ${fixed(result.benchProcessCpuSeconds, 1)} CPU s; CPU s per 1000 tiles ${Object.entries(result.cpuSecondsPer1000Tiles).map(([k, v]) => `${k} ${fixed(v, 2)}`).join(', ')} ` +
+        `(all ${cores()} cores: at most ${fixed(result.machineCeilingTilesPerS, 0)} tiles/s); PUT p50 ${fixed(result.putMs.p50)} ms, publish p50 ${fixed(result.publishMs.p50)} ms; errors ${JSON.stringify(ctx.errors)}`,
     );
     if (process.env.TESSERA_BENCH_CPU_PROF === '1') {
       process.kill(coordinatorPid, 'SIGUSR2');
@@ -456,6 +508,11 @@ async function run({ log }) {
       { metric: `${tag} accepted tiles/s`, value: fixed(r.tilesPerS, 0), baseline: `NATS req/reply ${fixed(r.baseline.roundTripsPerS, 0)}/s`, ratio: fixed(r.ratioTilesToRoundTrips, 3), target: `>= ${TARGET_TILES_PER_S}`, met: r.tilesPerS >= TARGET_TILES_PER_S && r.state === 'completed' ? 'met' : 'NOT MET' },
       { metric: `${tag} lease latency p50 / p99`, value: `${fixed(r.lease.p50Ms, 1)} / ${fixed(r.lease.p99Ms, 1)} ms`, baseline: `${fixed(r.baseline.p50Ms, 2)} / ${fixed(r.baseline.p99Ms, 2)} ms`, ratio: fixed(r.lease.p50Ms / r.baseline.p50Ms, 1) },
       { metric: `${tag} coordinator CPU s per 1000 tiles`, value: fixed(r.coordinator.cpuSecondsPer1000Tiles, 2) },
+      {
+        metric: `${tag} CPU s per 1000 tiles, every process (workers + S3 = the bench process)`,
+        value: Object.entries(r.cpuSecondsPer1000Tiles).map(([k, v]) => `${k} ${fixed(v, 1)}`).join(', '),
+      },
+      { metric: `${tag} tiles/s if every core did only this`, value: fixed(r.machineCeilingTilesPerS, 0), baseline: `${cores()} cores`, ratio: fixed(r.tilesPerS / r.machineCeilingTilesPerS, 2) },
       { metric: `${tag} coordinator peak RSS`, value: `${fixed(r.coordinator.peakRssMiB, 0)} MiB`, target: `< ${TARGET_RSS_MIB} MB`, met: r.coordinator.peakRssMiB * 1.048576 < TARGET_RSS_MIB ? 'met' : 'NOT MET' },
     );
   }
