@@ -18,6 +18,12 @@ import { ObjectStorage } from '@tessera/storage';
 import { UnknownWorkerError } from './errors';
 import { TESSERA_CONFIG } from '@tessera/runtime';
 
+/**
+ * A worker holds at most this many leases per slot: the tiles it renders, and as many again whose results
+ * wait in the stream for a coordinator. Beyond that its work requests get nothing until the results are in.
+ */
+const HOLD_LIMIT_PER_SLOT = 2;
+
 /** Answers workers: registration, work requests (leases), heartbeats (renewals and aborts), releases. */
 @Injectable()
 export class SchedulerService {
@@ -60,6 +66,7 @@ export class SchedulerService {
       builds: worker.capabilities.renderers,
       renderers: worker.capabilities.renderers.map((r) => r.name),
       max: request.max,
+      holdLimit: HOLD_LIMIT_PER_SLOT * worker.capabilities.slots,
       now: this.clock.now(),
       ttlMs: this.config.scheduling.leaseTtlMs,
       retryElsewhereBefore: this.clock.now() - this.config.scheduling.retryElsewhereMs,

@@ -15,6 +15,12 @@ export interface GrantRequest {
   builds?: Array<{ name: string; version: string }>;
   renderers: string[];
   max: number;
+  /**
+   * The most leases the worker may hold at once, counting those whose results wait to be accepted: a worker
+   * at the limit gets nothing until the coordinator has caught up with its results (flow control: without
+   * it a coordinator that falls behind hands out ever more tiles, whose results then wait ever longer).
+   */
+  holdLimit?: number;
   now: number;
   ttlMs: number;
   /**
@@ -125,8 +131,11 @@ async function jobsInGrantOrder(manager: EntityManager, request: GrantRequest, o
  * a tile taken in between is skipped, not shared. Pending tiles first; free slots left over take backup
  * leases of stragglers that another worker is rendering.
  */
-export async function grantLeases(db: Database, manager: EntityManager, request: GrantRequest): Promise<GrantedLease[]> {
+export async function grantLeases(db: Database, manager: EntityManager, wanted: GrantRequest): Promise<GrantedLease[]> {
   const granted: GrantedLease[] = [];
+  const held = wanted.holdLimit === undefined ? 0 : await manager.countBy(AttemptEntity, { workerId: wanted.workerId, state: 'active' });
+  const request = { ...wanted, max: Math.min(wanted.max, (wanted.holdLimit ?? Infinity) - held) };
+  if (request.max <= 0) return granted;
   const jobs = new Map<string, JobEntity>();
   const outOfRange = await jobsOutOfRange(manager, request);
   const pending = await pendingCandidates(db, manager, request, outOfRange);

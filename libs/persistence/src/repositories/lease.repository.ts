@@ -1,4 +1,4 @@
-import { In, IsNull, LessThan, Not } from 'typeorm';
+import { In, IsNull, LessThan } from 'typeorm';
 import { Database } from '../database';
 import { AttemptEntity, JobEntity, TileEntity } from '../entities';
 import { grantLeases, type GrantedLease, type GrantRequest } from './lease-grant';
@@ -19,6 +19,9 @@ export interface StragglerPolicy {
   /** Accepted tiles needed before the median means anything. */
   minSamples: number;
 }
+
+/** Rows changed per statement when a set is large: well under every database's limit on bound parameters. */
+const BATCH = 500;
 
 /** Leases: the only way a tile reaches a worker, and the only way it comes back when the worker goes quiet. */
 export class LeaseRepository {
@@ -111,18 +114,24 @@ export class LeaseRepository {
   requestBackups(now: number, policy: StragglerPolicy): Promise<number> {
     return this.db.transaction(async (manager) => {
       let marked = 0;
-      for (const job of await manager.findBy(JobEntity, { state: 'running' })) {
+      for (const job of await manager.find(JobEntity, { where: { state: 'running' }, select: { id: true } })) {
         if ((await manager.countBy(TileEntity, { jobId: job.id, state: 'pending' })) > 0) continue;
         const durations = (await manager.find(AttemptEntity, { where: { jobId: job.id, state: 'succeeded' }, select: { grantedAt: true, finishedAt: true } }))
           .map((a) => (a.finishedAt as number) - a.grantedAt)
           .sort((a, b) => a - b);
         if (durations.length < policy.minSamples) continue;
         const limit = Math.max(policy.minMs, policy.factor * durations[Math.floor(durations.length / 2)]);
-        const running = await manager.findBy(TileEntity, { jobId: job.id, state: 'leased', backupRequestedAt: IsNull(), leaseId: Not(IsNull()) });
-        for (const tile of running) {
-          const lease = await manager.findOneBy(AttemptEntity, { id: tile.leaseId as string, state: 'active' });
-          if (!lease || now - lease.grantedAt < limit) continue;
-          marked += (await manager.update(TileEntity, { id: tile.id, backupRequestedAt: IsNull() }, { backupRequestedAt: now })).affected ?? 0;
+        // In one query: a big job ends with thousands of tiles in flight, and this runs on every sweep.
+        const late: Array<{ id: string }> = await manager
+          .createQueryBuilder(TileEntity, 't')
+          .select('t.id', 'id')
+          .innerJoin(AttemptEntity, 'a', 'a.id = t.leaseId')
+          .where('t.jobId = :jobId AND t.state = :leased AND t.backupRequestedAt IS NULL', { jobId: job.id, leased: 'leased' })
+          .andWhere('a.state = :active AND a.grantedAt < :cutoff', { active: 'active', cutoff: now - limit })
+          .getRawMany();
+        for (let i = 0; i < late.length; i += BATCH) {
+          const ids = late.slice(i, i + BATCH).map((t) => t.id);
+          marked += (await manager.update(TileEntity, { id: In(ids), state: 'leased', backupRequestedAt: IsNull() }, { backupRequestedAt: now })).affected ?? 0;
         }
       }
       return marked;
