@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { EXAMPLES, fetchWithKey, startTestFarm, type TestFarm } from './farm.harness';
 
 jest.setTimeout(120_000);
@@ -133,6 +134,31 @@ describe('the HTTP API', () => {
       const unknown = await upload('{}', '?renderer=maya');
       expect(unknown.status).toBe(400);
       expect(await message(unknown)).toContain('renderer must be one of the following values');
+    });
+
+    it('stores each scene once, and leaves nothing of an upload it refused', async () => {
+      // The farm's own object storage, read with the farm's credentials: what uploads left behind.
+      const s3 = (t as TestFarm).farm.config?.s3;
+      if (!s3) throw new Error('the test farm has no storage settings');
+      const client = new S3Client({
+        endpoint: s3.endpoint, region: s3.region, forcePathStyle: s3.forcePathStyle,
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      });
+      const sceneObjects = async () =>
+        ((await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'scenes/' }))).Contents ?? []).map((o) => o.Key).sort();
+      try {
+        const before = await sceneObjects();
+        expect((await upload('{"format": "tessera-scene/1",')).status).toBe(422);
+        expect((await upload(Buffer.alloc(1_500_000, 32))).status).toBe(413);
+        expect((await upload(await readFile(join(EXAMPLES, 'orbit.scene.json')), '?name=again.json')).status).toBe(200);
+        expect(await sceneObjects()).toEqual(before);
+        // Bytes no other test uploads (the same scene, indented by three): a new scene, stored once.
+        const fresh = JSON.stringify(JSON.parse(await readFile(join(EXAMPLES, 'still.scene.json'), 'utf8')), null, 3);
+        expect((await upload(fresh)).status).toBe(201);
+        expect((await sceneObjects()).length).toBe(before.length + 1);
+      } finally {
+        client.destroy();
+      }
     });
 
     it('serves a scene by id, and 404 for one that does not exist', async () => {

@@ -1,11 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { RendererName, TesseraConfig } from '@tessera/contracts';
 import { Clock } from '@tessera/domain';
 import { SceneEntity, SceneRepository } from '@tessera/persistence';
@@ -14,18 +12,27 @@ import { TESSERA_CONFIG } from '@tessera/runtime';
 import { ObjectStorage } from '@tessera/storage';
 import { NotFoundError, PayloadTooLargeError } from '../api.errors';
 import type { SceneView } from './scene.dto';
+import { spool } from './spool';
 
-export function sceneStorageKey(sha256: string): string {
-  return `scenes/sha256/${sha256}`;
+/**
+ * Where an upload's bytes go: a key of its own, recorded on the scene. Stored while the body is still
+ * arriving, the bytes cannot be put under their hash, which is known only at the end; an upload that is
+ * refused, or whose bytes are already stored, deletes its object.
+ */
+function uploadKey(): string {
+  return `scenes/${randomUUID()}`;
 }
 
 /**
  * Uploads: the body streams to a temporary file while its SHA-256 is computed (never held whole in memory),
- * the chosen renderer reads the file and refuses what it cannot render, and only then are the bytes stored
- * under their hash. The same bytes uploaded twice are stored once.
+ * and from that file on to object storage as it grows; meanwhile the chosen renderer reads the file and
+ * refuses what it cannot render. The scene is recorded only once both are done. The same bytes uploaded
+ * twice are stored once.
  */
 @Injectable()
 export class SceneService implements OnApplicationShutdown {
+  private readonly logger = new Logger(SceneService.name);
+
   constructor(
     @Inject(TESSERA_CONFIG) private readonly config: TesseraConfig,
     private readonly clock: Clock,
@@ -42,10 +49,15 @@ export class SceneService implements OnApplicationShutdown {
     }
     const renderer = this.renderers.get(options.renderer);
     const dir = await mkdtemp(join(tmpdir(), 'tessera-upload-'));
+    const path = join(dir, options.name ?? 'scene');
+    const intake = spool(body, path, limit);
+    const key = uploadKey();
+    const bytes = intake.follow();
+    const store = this.storage.putObject(key, bytes, { contentLength: options.contentLength, contentType: 'application/octet-stream' });
+    store.catch(() => undefined); // awaited below, or abandoned in `finally`
+    let kept = false;
     try {
-      const path = join(dir, options.name ?? 'scene');
-      const sha256 = await spoolWithHash(body, path, limit);
-      const size = (await stat(path)).size;
+      const { sha256, size } = await intake.received;
       if (size === 0) throw new PayloadTooLargeError('scene is empty: send the file as the request body');
       const name = options.name ?? `scene-${randomUUID().slice(0, 8)}`;
       const owner = { accountId, name, now: this.clock.now() };
@@ -54,19 +66,24 @@ export class SceneService implements OnApplicationShutdown {
         const saved = await this.scenes.saveIfAbsent(existing, owner);
         return { scene: toView(existing, saved.name), created: saved.created };
       }
-      const info = await renderer.inspect(path);
-      const key = sceneStorageKey(sha256);
-      if (!(await this.storage.headObject(key))) {
-        await this.storage.putObject(key, createReadStream(path), { contentLength: size, contentType: 'application/octet-stream' });
-      }
+      const [info] = await Promise.all([renderer.inspect(path), store]);
       const { scene, created, name: known } = await this.scenes.saveIfAbsent(
         Object.assign(new SceneEntity(), { id: sha256, renderer: options.renderer, size, name, storageKey: key, info, createdAt: this.clock.now() }),
         owner,
       );
+      kept = scene.storageKey === key;
       return { scene: toView(scene, known), created };
     } finally {
+      if (!kept) await this.discard(key, bytes, store);
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** Stops an upload's store if it still runs, and deletes whatever it stored. */
+  private async discard(key: string, bytes: Readable, store: Promise<void>): Promise<void> {
+    bytes.destroy(new Error('upload not kept'));
+    await store.catch(() => undefined);
+    await this.storage.deleteObject(key).catch((error: Error) => this.logger.warn(`could not delete ${key} of an upload not kept: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -79,22 +96,6 @@ export class SceneService implements OnApplicationShutdown {
     if (!owned) throw new NotFoundError(`no scene with id ${id}`);
     return toView(owned.scene, owned.name);
   }
-}
-
-/** Copies a stream to a file, hashing it on the way and stopping at `limit` bytes. Returns the hex SHA-256. */
-async function spoolWithHash(body: Readable, path: string, limit: number): Promise<string> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      bytes += chunk.length;
-      if (bytes > limit) return callback(new PayloadTooLargeError(`scene is larger than the limit of ${limit} bytes`));
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  await pipeline(body, meter, createWriteStream(path));
-  return hash.digest('hex');
 }
 
 /** A scene as its owner sees it: under the name that owner gave it. */
