@@ -11,7 +11,7 @@ const GNU_TIME = '/usr/bin/time';
  */
 function runMeasured(command, args, options = {}) {
   const timed = existsSync(GNU_TIME);
-  const [file, argv] = timed ? [GNU_TIME, ['-f', '__MAXRSS_KIB__=%M', command, ...args]] : [command, args];
+  const [file, argv] = timed ? [GNU_TIME, ['-f', '__MAXRSS_KIB__=%M __CPU_S__=%U+%S', command, ...args]] : [command, args];
   const started = process.hrtime.bigint();
   const result = spawnSync(file, argv, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -20,7 +20,9 @@ function runMeasured(command, args, options = {}) {
     throw new Error(`${command} exited with ${result.status}: ${String(result.stderr).trim().slice(-2000)}`);
   }
   const match = /__MAXRSS_KIB__=(\d+)/.exec(result.stderr ?? '');
-  return { wallMs, maxRssKiB: match ? Number(match[1]) : null, stdout: result.stdout, stderr: result.stderr };
+  // User + system CPU seconds of the process and its threads: with the wall time, how many cores it kept busy.
+  const cpu = /__CPU_S__=([\d.]+)\+([\d.]+)/.exec(result.stderr ?? '');
+  return { wallMs, maxRssKiB: match ? Number(match[1]) : null, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : null, stdout: result.stdout, stderr: result.stderr };
 }
 
 function median(values) {

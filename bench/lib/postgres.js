@@ -23,7 +23,11 @@ function findBin() {
   return bins[0] ?? null;
 }
 
-async function startPostgres() {
+/**
+ * `statements: true` loads pg_stat_statements (planning time included), and the returned `topStatements(n)`
+ * lists where the server's time went, by statement: the database side of a profile.
+ */
+async function startPostgres({ statements = false } = {}) {
   const bin = findBin();
   if (!bin) return { skipped: 'no PostgreSQL server binaries (apt-get install postgresql, or PG_BIN_DIR)' };
   let owner;
@@ -49,6 +53,7 @@ async function startPostgres() {
   execFileSync(join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync'], { ...asOwner, stdio: 'ignore' });
   const port = await freePort(HOST);
   const settings = [`listen_addresses=${HOST}`, 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=200'];
+  if (statements) settings.push('shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track_planning=on', 'pg_stat_statements.max=1000');
   const child = spawn(join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', socketDir, ...settings.flatMap((s) => ['-c', s])], {
     ...asOwner,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,10 +72,32 @@ async function startPostgres() {
     child.once('exit', (code) => reject(new Error(`postgres exited (${code})`)));
   });
   execFileSync(join(bin, 'createdb'), ['-h', HOST, '-p', String(port), '-U', 'postgres', 'tessera']);
+  const url = `postgres://postgres@${HOST}:${port}/tessera`;
+  const query = async (sql) => {
+    const { Client } = require('pg');
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  if (statements) await query('CREATE EXTENSION pg_stat_statements');
   const version = execFileSync(join(bin, 'postgres'), ['--version']).toString().trim();
   return {
-    url: `postgres://postgres@${HOST}:${port}/tessera`,
+    url,
     version,
+    /** The statements that took the most server time (planning + execution), since `resetStatements`. */
+    async topStatements(count = 12) {
+      return query(
+        `SELECT calls, round((total_plan_time + total_exec_time)::numeric, 0) AS total_ms, round(total_plan_time::numeric, 0) AS plan_ms,
+                round(((total_plan_time + total_exec_time) / NULLIF(calls, 0))::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 300) AS query
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'tessera')
+          ORDER BY total_plan_time + total_exec_time DESC LIMIT ${Number(count)}`,
+      );
+    },
+    resetStatements: () => query('SELECT pg_stat_statements_reset()'),
     /** The postmaster; its backends are its children. */
     pid: child.pid,
     async stop() {

@@ -19,7 +19,7 @@
 // Environment: TESSERA_BENCH_TILES (default 20000, rounded to whole frames of 200 tiles),
 // TESSERA_BENCH_WORKERS (200), TESSERA_BENCH_DB (`sqlite,postgres`), TESSERA_BENCH_TIMEOUT_S (600 per run),
 // TESSERA_BENCH_CPU_PROF=1 (profile the coordinator through the inspector, as node --cpu-prof would, and print
-// its hottest functions).
+// its hottest functions), TESSERA_BENCH_PG_STATEMENTS=1 (PostgreSQL's time by statement, from pg_stat_statements).
 const { readFileSync, readdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { tmpdir, availableParallelism } = require('node:os');
 
@@ -284,7 +284,7 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
   env.SPOT_CHECKS = 'false';
   let pg;
   if (db === 'postgres') {
-    pg = await startPostgres();
+    pg = await startPostgres({ statements: process.env.TESSERA_BENCH_PG_STATEMENTS === '1' });
     if (pg.skipped) {
       rmSync(home, { recursive: true, force: true });
       return { db, skipped: pg.skipped };
@@ -370,6 +370,7 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
       },
     });
 
+    if (process.env.TESSERA_BENCH_PG_STATEMENTS === '1') await pg?.resetStatements?.();
     const before = procStats(coordinatorPid);
     const apiPid = farm.processes?.find?.((p) => p.name === 'api')?.pid;
     const natsPid = auth ? Number(readFileSync(auth.pidFile, 'utf8').trim()) : undefined;
@@ -459,6 +460,11 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
         `bench process ${fixed(result.benchProcessCpuSeconds, 1)} CPU s; CPU s per 1000 tiles ${Object.entries(result.cpuSecondsPer1000Tiles).map(([k, v]) => `${k} ${fixed(v, 2)}`).join(', ')} ` +
         `(all ${cores()} cores: at most ${fixed(result.machineCeilingTilesPerS, 0)} tiles/s); PUT p50 ${fixed(result.putMs.p50)} ms, publish p50 ${fixed(result.publishMs.p50)} ms; errors ${JSON.stringify(ctx.errors)}`,
     );
+    if (pg && process.env.TESSERA_BENCH_PG_STATEMENTS === '1') {
+      result.postgresStatements = await pg.topStatements();
+      log(`dispatch [${db}]: PostgreSQL time by statement (pg_stat_statements, planning + execution):`);
+      for (const s of result.postgresStatements) log(`  ${s.total_ms} ms (plan ${s.plan_ms}) in ${s.calls} calls, ${s.mean_ms} ms each: ${s.query}`);
+    }
     if (process.env.TESSERA_BENCH_CPU_PROF === '1') {
       process.kill(coordinatorPid, 'SIGUSR2');
       await sleep(2000);

@@ -99,11 +99,11 @@ async function benchFrame(frame, dir, magick, log) {
   // Interleaved, so drift on the machine hits both alike.
   for (let run = 0; run < frame.runs; run++) {
     const child = runMeasured(process.execPath, [CHILD, manifest, tesseraOut]);
-    tessera.push({ wallMs: child.wallMs, timeMaxRssKiB: child.maxRssKiB, ...JSON.parse(child.stdout.trim()) });
+    tessera.push({ wallMs: child.wallMs, cpuS: child.cpuS, timeMaxRssKiB: child.maxRssKiB, ...JSON.parse(child.stdout.trim()) });
     log(`  tessera run ${run + 1}: ${fixed(child.wallMs / 1000, 2)} s`);
     if (magick.command) {
       const result = runMeasured(magick.command, imageMagickArgs(tiles, magickOut));
-      im.push({ wallMs: result.wallMs, maxRssKiB: result.maxRssKiB });
+      im.push({ wallMs: result.wallMs, cpuS: result.cpuS, maxRssKiB: result.maxRssKiB });
       log(`  imagemagick run ${run + 1}: ${fixed(result.wallMs / 1000, 2)} s`);
     }
   }
@@ -121,6 +121,8 @@ async function benchFrame(frame, dir, magick, log) {
     tessera: {
       wallMsMedian: tesseraWall,
       stitchCallMsMedian: tesseraStitch,
+      cpuSMedian: medianOrNull(tessera.map((r) => r.cpuS)),
+      stitchCallCpuSMedian: median(tessera.map((r) => r.stitchCpuMs / 1000)),
       peakRssMiB: Math.max(...tessera.map((r) => mib(r.maxRssKiB))),
       outputBytes: statSync(tesseraOut).size,
       pixels: await samePixels(tesseraOut, frame, source),
@@ -129,6 +131,7 @@ async function benchFrame(frame, dir, magick, log) {
     imagemagick: magick.command
       ? {
           wallMsMedian: imWall,
+          cpuSMedian: medianOrNull(im.map((r) => r.cpuS)),
           peakRssMiB: im.some((r) => r.maxRssKiB == null) ? null : Math.max(...im.map((r) => mib(r.maxRssKiB))),
           outputBytes: statSync(magickOut).size,
           pixels: await samePixels(magickOut, frame, source),
@@ -141,6 +144,9 @@ async function benchFrame(frame, dir, magick, log) {
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
+
+const medianOrNull = (values) => (values.some((v) => v == null) ? null : median(values));
+const cpuWithCores = (cpuS, wallMs) => (cpuS == null || wallMs == null ? 'n/a' : `${fixed(cpuS, 2)} s (${fixed(cpuS / (wallMs / 1000), 2)})`);
 
 function rowsOf(r) {
   const ms = (v) => (v == null ? 'n/a' : `${fixed(v / 1000, 2)} s`);
@@ -159,6 +165,23 @@ function rowsOf(r) {
       value: ms(r.tessera.stitchCallMsMedian),
       baseline: `ImageMagick ${ms(im.wallMsMedian)}`,
       ratio: r.ratioStitchCall == null ? 'n/a' : `${fixed(r.ratioStitchCall)}x`,
+      target: 'info',
+      met: '',
+    },
+    {
+      // Cores kept busy = CPU seconds / wall seconds: on a 2-core machine, near 2 means no core is left to add.
+      metric: `${r.frame} CPU seconds, whole process (cores busy)`,
+      value: cpuWithCores(r.tessera.cpuSMedian, r.tessera.wallMsMedian),
+      baseline: `ImageMagick ${cpuWithCores(im.cpuSMedian, im.wallMsMedian)}`,
+      ratio: im.cpuSMedian == null || r.tessera.cpuSMedian == null ? 'n/a' : `${fixed(im.cpuSMedian / r.tessera.cpuSMedian)}x`,
+      target: 'info',
+      met: '',
+    },
+    {
+      metric: `${r.frame} stitch() call CPU seconds (cores busy)`,
+      value: cpuWithCores(r.tessera.stitchCallCpuSMedian, r.tessera.stitchCallMsMedian),
+      baseline: '',
+      ratio: '',
       target: 'info',
       met: '',
     },
