@@ -1,5 +1,5 @@
-import { In, IsNull, LessThan } from 'typeorm';
-import { Database } from '../database';
+import { In, IsNull, LessThan, type EntityManager } from 'typeorm';
+import { Database, isPostgres } from '../database';
 import { AttemptEntity, JobEntity, TileEntity } from '../entities';
 import { grantLeases, type GrantedLease, type GrantRequest } from './lease-grant';
 import { closeAttempt, handOver, requeue } from './lease-handover';
@@ -18,6 +18,32 @@ export interface StragglerPolicy {
   minMs: number;
   /** Accepted tiles needed before the median means anything. */
   minSamples: number;
+}
+
+/**
+ * Moves the expiry of the primary leases' tiles and of every held lease's attempt; returns the leases renewed.
+ * Each write is guarded by the state it expects. On PostgreSQL (READ COMMITTED) another transaction may close
+ * a lease between the caller's reads and these writes (an expiry, the other lease of the tile winning), so
+ * only the rows the writes changed count as renewed (RETURNING). SQLite runs one transaction at a time: the
+ * reads are still true when the writes run.
+ */
+async function extendLeases(manager: EntityManager, primaries: TileEntity[], backups: string[], expiresAt: number): Promise<Set<string>> {
+  const tilesWhere = { id: In(primaries.map((t) => t.id)), leaseId: In(primaries.map((t) => t.leaseId as string)), state: 'leased' as const };
+  if (!isPostgres(manager)) {
+    const held = new Set([...primaries.map((t) => t.leaseId as string), ...backups]);
+    if (primaries.length > 0) await manager.update(TileEntity, tilesWhere, { leaseExpiresAt: expiresAt });
+    if (held.size > 0) await manager.update(AttemptEntity, { id: In([...held]), state: 'active' }, { expiresAt });
+    return held;
+  }
+  const kept: Array<{ leaseId: string }> = primaries.length === 0 ? [] : (
+    await manager.createQueryBuilder().update(TileEntity).set({ leaseExpiresAt: expiresAt }).where(tilesWhere).returning(['leaseId']).execute()
+  ).raw;
+  const candidates = [...kept.map((t) => t.leaseId), ...backups];
+  if (candidates.length === 0) return new Set();
+  const renewed: Array<{ id: string }> = (
+    await manager.createQueryBuilder().update(AttemptEntity).set({ expiresAt }).where({ id: In(candidates), state: 'active' }).returning(['id']).execute()
+  ).raw;
+  return new Set(renewed.map((a) => a.id));
 }
 
 /** Rows changed per statement when a set is large: well under every database's limit on bound parameters. */
@@ -50,12 +76,8 @@ export class LeaseRepository {
       });
       // Still its tile's lease, as the primary or as the backup.
       const primaries = tiles.filter((t) => active.some((a) => a.id === t.leaseId));
-      const held = new Set(active.filter((a) => tiles.some((t) => t.leaseId === a.id || t.backupLeaseId === a.id)).map((a) => a.id));
-      if (primaries.length > 0) {
-        const where = { id: In(primaries.map((t) => t.id)), leaseId: In(primaries.map((t) => t.leaseId as string)), state: 'leased' as const };
-        await manager.update(TileEntity, where, { leaseExpiresAt: expiresAt });
-      }
-      if (held.size > 0) await manager.update(AttemptEntity, { id: In([...held]) }, { expiresAt });
+      const backups = active.filter((a) => tiles.some((t) => t.backupLeaseId === a.id)).map((a) => a.id);
+      const held = await extendLeases(manager, primaries, backups, expiresAt);
       return {
         renewed: leaseIds.filter((id) => held.has(id)).map((leaseId) => ({ leaseId, expiresAt })),
         abort: leaseIds.filter((id) => !held.has(id)),
