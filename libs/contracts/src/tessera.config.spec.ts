@@ -55,6 +55,12 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig(env, embedded)).toThrow(expected);
   });
 
+  it('heartbeats every 10 s unless told, or three times a lease when the lease is shorter than 30 s', () => {
+    expect(loadConfig({}, embedded).scheduling.heartbeatIntervalMs).toBe(10_000);
+    expect(loadConfig({ LEASE_TTL_MS: '15000' }, embedded).scheduling).toMatchObject({ leaseTtlMs: 15_000, heartbeatIntervalMs: 5_000 });
+    expect(loadConfig({ LEASE_TTL_MS: '15000', HEARTBEAT_INTERVAL_MS: '1000' }, embedded).scheduling.heartbeatIntervalMs).toBe(1_000);
+  });
+
   it('connects without NATS credentials unless a seed file is named', () => {
     expect(loadConfig({}, embedded)).toMatchObject({ natsSeedFile: undefined, natsAuthDir: undefined });
     expect(loadConfig({ NATS_NKEY_SEED_FILE: '/etc/tessera/coordinator.nk', NATS_AUTH_DIR: '/srv/.tessera/nats-auth' }, embedded)).toMatchObject({

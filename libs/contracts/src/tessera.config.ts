@@ -121,7 +121,8 @@ const envSchema = z.object({
   PLATFORM_FEE_BASIS_POINTS: int(0, 10_000).default(1_000),
   VERIFICATION_ALLOWANCE_BASIS_POINTS: int(0, 100_000).default(1_000),
   LEASE_TTL_MS: int(1000, 24 * 3600_000).default(30_000),
-  HEARTBEAT_INTERVAL_MS: int(100, 3600_000).default(10_000),
+  // Unset: 10 s, or a third of LEASE_TTL_MS when that is shorter (loadConfig).
+  HEARTBEAT_INTERVAL_MS: int(100, 3600_000).optional(),
   MAX_TILE_ATTEMPTS: int(1, 100).default(3),
   SWEEP_INTERVAL_MS: int(50, 600_000).default(1_000),
   STITCH_STALE_MS: int(1000, 24 * 3600_000).default(120_000),
@@ -132,6 +133,8 @@ const envSchema = z.object({
   STRAGGLER_FACTOR: z.coerce.number().min(1.5).max(100).default(3),
   STRAGGLER_MIN_MS: int(0, 24 * 3600_000).default(30_000),
 });
+
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 
 export type TesseraEnv = z.input<typeof envSchema>;
 
@@ -163,7 +166,9 @@ export function loadConfig(
           forcePathStyle: e.S3_FORCE_PATH_STYLE,
         }
       : embedded.s3;
-  if (e.HEARTBEAT_INTERVAL_MS * 3 > e.LEASE_TTL_MS) {
+  // Each heartbeat is a transaction on the coordinator: 10 s unless the lease is too short for three of them.
+  const heartbeatIntervalMs = e.HEARTBEAT_INTERVAL_MS ?? Math.max(100, Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(e.LEASE_TTL_MS / 3)));
+  if (heartbeatIntervalMs * 3 > e.LEASE_TTL_MS) {
     throw new ConfigError('invalid configuration: LEASE_TTL_MS must be at least 3 x HEARTBEAT_INTERVAL_MS, so one lost heartbeat does not expire a lease');
   }
   return {
@@ -191,7 +196,7 @@ export function loadConfig(
     },
     scheduling: {
       leaseTtlMs: e.LEASE_TTL_MS,
-      heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+      heartbeatIntervalMs,
       maxAttempts: e.MAX_TILE_ATTEMPTS,
       sweepIntervalMs: e.SWEEP_INTERVAL_MS,
       stitchStaleMs: e.STITCH_STALE_MS,
