@@ -70,6 +70,20 @@ describe.each(['sqlite', 'postgres'] as const)('scheduling on %s', (kind) => {
   /** Records a job as the API does: owned by the artist, its estimate held in escrow. */
   const submit = (planned: PlannedJob) => jobs.insertPlanned(planned, estimateOf(planned));
 
+  it('a worker holds at most its hold limit in leases, counting those whose results are not taken yet', async () => {
+    await submit(plannedJob({ cols: 3, rows: 2 }));
+    const limited = (now: number) => ({ ...grantFor('worker-a', 4, now), holdLimit: 3 });
+    const first = await leases.grant(limited(1000));
+    expect(first).toHaveLength(3);
+    // Its results are published but not accepted: it gets nothing more, though tiles are pending.
+    expect(await leases.grant(limited(1100))).toEqual([]);
+    expect(await leases.grant(grantFor('worker-b', 1, 1100))).toHaveLength(1);
+    await outcomes.accept(first[0].attempt.id, facts, 1200);
+    const next = await leases.grant(limited(1300));
+    expect(next).toHaveLength(1);
+    expect(new Set([...first, ...next].map((g) => g.tile.id)).size).toBe(4);
+  });
+
   it('one job, four tiles, two workers: each tile is leased once, and the job starts running', async () => {
     const { job } = await submit(plannedJob());
     const a = await leases.grant(grantFor('worker-a', 3));
@@ -400,6 +414,38 @@ describe('migrations on PostgreSQL', () => {
       const rows: Array<{ name: string }> = await handles[0].manager.query('SELECT name FROM migrations ORDER BY id');
       expect(rows.map((r) => r.name)).toEqual(MIGRATIONS.map((migration) => new migration().name));
       await Promise.all(handles.map((h) => h.close()));
+    } finally {
+      await postgres.stop();
+    }
+  }, 120_000);
+});
+
+describe('renewals on PostgreSQL', () => {
+  it('a heartbeat that meets a concurrent expiry aborts the lease rather than renewing it', async () => {
+    const postgres = await startPostgres();
+    try {
+      const db = await Database.open({ kind: 'postgres', url: await postgres.createDatabase('renew_race') });
+      const ledger = new LedgerRepository(db);
+      const leases = new LeaseRepository(db);
+      await db.transaction((m) => ledger.openAccount(m, { id: ARTIST_ID, name: 'Artist', role: 'artist' }));
+      await ledger.credit(ARTIST_ID, 1_000_000_000, 'scenario');
+      await new SceneRepository(db).saveIfAbsent(scene(), { accountId: ARTIST_ID, name: 'test.scene.json', now: 0 });
+      const planned = plannedJob({ cols: 1, rows: 1 });
+      await new JobRepository(db, ledger).insertPlanned(planned, estimateOf(planned));
+      const [lease] = await leases.grant(grantFor('worker-a', 1));
+      // Another coordinator's sweep expires the lease and has not committed yet when the heartbeat is read.
+      const sweep = db.dataSource.createQueryRunner();
+      await sweep.connect();
+      await sweep.startTransaction('READ COMMITTED');
+      await sweep.query(`UPDATE attempts SET state = 'expired' WHERE id = $1 AND state = 'active'`, [lease.attempt.id]);
+      await sweep.query(`UPDATE tiles SET state = 'pending', "leaseId" = NULL, "leaseExpiresAt" = NULL WHERE id = $1`, [lease.tile.id]);
+      const renewing = leases.renew('worker-a', [lease.attempt.id], 5_000, TTL);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sweep.commitTransaction();
+      await sweep.release();
+      expect(await renewing).toEqual({ renewed: [], abort: [lease.attempt.id] });
+      expect(await db.manager.findOneByOrFail(AttemptEntity, { id: lease.attempt.id })).toMatchObject({ state: 'expired', expiresAt: lease.attempt.expiresAt });
+      await db.close();
     } finally {
       await postgres.stop();
     }

@@ -181,11 +181,14 @@ export class CheckRepository {
 
   /**
    * Acts on the coordinator's verdict for a complete stage, in one transaction. Guarded: a check that is no
-   * longer open, or no longer at that stage, is left alone (a redelivered result compared twice).
+   * longer open, or no longer at that stage, is left alone (a redelivered result compared twice, or the last
+   * two regions of a stage accepted at once and both compared). On PostgreSQL the check's row is locked first,
+   * so a second resolution waits for the first and then finds the check moved on.
    */
   resolve(checkId: string, stage: 'check' | 'arbitration', verdict: StageVerdict, now: number, otherOperatorWaitMs = 0): Promise<Resolution | null> {
     return this.db.transaction(async (manager) => {
-      const check = await manager.findOneBy(CheckEntity, { id: checkId, state: 'open', stage });
+      const lock = isPostgres(manager) ? { lock: { mode: 'pessimistic_write' as const } } : {};
+      const check = await manager.findOne(CheckEntity, { where: { id: checkId, state: 'open', stage }, ...lock });
       if (!check) return null;
       const regions = await manager.findBy(TileEntity, { checkId, state: 'accepted' });
       const renderer = async (purpose: 'check' | 'arbitration') => {

@@ -110,7 +110,7 @@ async function pendingCandidates(db: Database, manager: EntityManager, request: 
   return found;
 }
 
-/** The ids of the active jobs a worker may render, higher priority first, then older first. */
+/** The ids of the active jobs with pending tiles a worker may render, higher priority first, then older first. */
 async function jobsInGrantOrder(manager: EntityManager, request: GrantRequest, outOfRange: string[]): Promise<string[]> {
   const jobs: Array<Pick<JobEntity, 'id'>> = await manager
     .createQueryBuilder(JobEntity, 'j')
@@ -119,6 +119,9 @@ async function jobsInGrantOrder(manager: EntityManager, request: GrantRequest, o
     .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
     .andWhere(NOT_BLOCKLISTED, { workerId: request.workerId })
     .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] })
+    // Only jobs with a tile to give (through IDX_tiles_grant_order): near their ends many jobs have none, and
+    // idle workers ask every 500 ms.
+    .andWhere(`EXISTS (SELECT 1 FROM tiles p WHERE p."jobId" = j.id AND p.state = 'pending' AND p.purpose = 'render')`)
     .orderBy('j.priority', 'DESC')
     .addOrderBy('j.createdAt', 'ASC')
     .getMany();
