@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +67,7 @@ export class SceneService implements OnApplicationShutdown {
         const saved = await this.scenes.saveIfAbsent(existing, owner);
         return { scene: toView(existing, saved.name), created: saved.created };
       }
-      const [info] = await Promise.all([renderer.inspect(path), store]);
+      const [info] = await Promise.all([renderer.inspect(path), store.catch((error: Error) => this.storeAgain(key, path, size, error))]);
       const { scene, created, name: known } = await this.scenes.saveIfAbsent(
         Object.assign(new SceneEntity(), { id: sha256, renderer: options.renderer, size, name, storageKey: key, info, createdAt: this.clock.now() }),
         owner,
@@ -77,6 +78,15 @@ export class SceneService implements OnApplicationShutdown {
       if (!kept) await this.discard(key, bytes, store);
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * A store that failed while the body was arriving (a client that paused longer than the storage server
+   * waits for bytes, a storage hiccup) is made once more from the complete file, at disk speed.
+   */
+  private async storeAgain(key: string, path: string, size: number, error: Error): Promise<void> {
+    this.logger.warn(`storing ${key} while it arrived failed (${error.message}); storing it again from the spooled file`);
+    await this.storage.putObject(key, createReadStream(path), { contentLength: size, contentType: 'application/octet-stream' });
   }
 
   /** Stops an upload's store if it still runs, and deletes whatever it stored. */

@@ -47,7 +47,7 @@ export function spool(body: Readable, path: string, limit: number): Spool {
       }, callback);
     },
     write(chunk: Buffer, _encoding, callback) {
-      (file as FileHandle).write(chunk).then(() => {
+      writeAll(file as FileHandle, chunk).then(() => {
         progress.bytes += chunk.length;
         moved();
         callback();
@@ -88,6 +88,7 @@ export function spool(body: Readable, path: string, limit: number): Spool {
         if (position < progress.bytes) {
           const length = Math.min(FOLLOW_CHUNK_BYTES, progress.bytes - position);
           const { bytesRead, buffer } = await reader.read(Buffer.allocUnsafe(length), 0, length, position);
+          if (bytesRead === 0) throw new Error(`spool file ${path} ends at ${position} bytes, short of the ${progress.bytes} written`);
           position += bytesRead;
           yield buffer.subarray(0, bytesRead);
           continue;
@@ -101,4 +102,10 @@ export function spool(body: Readable, path: string, limit: number): Spool {
   }
 
   return { received, follow: () => Readable.from(follow(), { objectMode: false }) };
+}
+
+/** A write may take only part of a buffer: write the rest until all of it is in the file. */
+async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) offset += (await file.write(chunk, offset, chunk.length - offset)).bytesWritten;
 }
