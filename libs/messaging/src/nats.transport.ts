@@ -139,9 +139,10 @@ export class NatsTransport extends Server implements CustomTransportStrategy {
 
 /**
  * Runs `work` on each item as it arrives, at most `limit` at once: the next item is taken only when a slot is
- * free, so a JetStream consumer is never drained faster than its messages are handled (they wait in the
- * stream, not in this process). Resolves once the items end and every started `work` has finished. The first
- * `work` that throws stops the loop, as an exception in a plain `for await` would, and is rethrown.
+ * free, so a JetStream consumer is not drained faster than its messages are handled (the client holds at most
+ * the `max_messages` it prefetched; the rest wait in the stream). Resolves once the items end and every
+ * started `work` has finished. The first `work` that throws stops the loop, as an exception in a plain
+ * `for await` would, and is rethrown.
  */
 export async function forEachConcurrently<T>(items: AsyncIterable<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
   const running = new Set<Promise<void>>();
