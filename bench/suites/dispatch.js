@@ -37,6 +37,7 @@ const { connectNats, readIdentityFile } = require('../../dist/node_modules/@tess
 const { fixed } = require('../lib/measure');
 const { startPostgres } = require('../lib/postgres');
 const { topFunctions } = require('../lib/cpu-profile');
+const { cpuOf, memoryOf, treeCpuSeconds } = require('../lib/proc');
 
 const ROOT = join(__dirname, '..', '..');
 const WIDTH = 640;
@@ -49,7 +50,6 @@ const TARGET_RSS_MIB = 512;
 const BASELINE_MS = 3000;
 const IDLE_MS = 500; // what Tessera's worker waits after an empty work reply
 const REQUEST_TIMEOUT_MS = 30_000;
-const CLK_TCK = 100; // Linux USER_HZ
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -61,48 +61,7 @@ function envInt(name, fallback) {
 }
 
 /** utime+stime (s) and VmHWM/VmRSS (MiB) of a process, from /proc. */
-function procStats(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-    return { cpu, hwmMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
-  } catch {
-    return { cpu: NaN, hwmMiB: NaN, rssMiB: NaN };
-  }
-}
-
-/** Children of a process, from /proc (each stat's 4th field is the parent's pid). */
-function childrenOf(pid) {
-  const children = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-    } catch {
-      // The process ended while the list was read.
-    }
-  }
-  return children;
-}
-
-/**
- * CPU seconds of a process and all its descendants: their own time plus that of descendants already reaped
- * (cutime, cstime), so PostgreSQL's backends count once each whether they are still running or not.
- */
-function treeCpu(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK;
-    return childrenOf(pid).reduce((sum, child) => sum + treeCpu(child), own);
-  } catch {
-    return NaN;
-  }
-}
+const procStats = (pid) => ({ cpu: cpuOf(pid), ...memoryOf(pid) });
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
@@ -376,7 +335,7 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
     const natsPid = auth ? Number(readFileSync(auth.pidFile, 'utf8').trim()) : undefined;
     // Everything on the machine that serves the job, so the figures say what one tile costs in all.
     const others = { api: apiPid, natsServer: natsPid, postgres: pg?.pid };
-    const othersBefore = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, pid ? treeCpu(pid) : NaN]));
+    const othersBefore = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, pid ? treeCpuSeconds(pid) : NaN]));
     const ownBefore = process.cpuUsage();
     const timeline = [];
     const deadline = performance.now() + envInt('TESSERA_BENCH_TIMEOUT_S', 600) * 1000;
@@ -402,7 +361,7 @@ async function runOnce({ log, db, tiles, workers, totalTiles }) {
     }
     const after = procStats(coordinatorPid);
     const own = process.cpuUsage(ownBefore);
-    const othersCpu = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, pid ? treeCpu(pid) - othersBefore[k] : NaN]));
+    const othersCpu = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, pid ? treeCpuSeconds(pid) - othersBefore[k] : NaN]));
     events.unsubscribe();
     await simulation;
     view = await api.job(job.id);
