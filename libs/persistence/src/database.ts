@@ -86,6 +86,10 @@ export class Database {
 /** Whether a transaction runs on PostgreSQL, where rows read before a write must be locked (SQLite runs one at a time). */
 export const isPostgres = (manager: EntityManager): boolean => manager.connection.options.type === 'postgres';
 
+/** Find options that lock the rows read until the transaction ends, on PostgreSQL (`SELECT ... FOR UPDATE`). */
+export const forUpdate = (manager: EntityManager): { lock?: { mode: 'pessimistic_write' } } =>
+  isPostgres(manager) ? { lock: { mode: 'pessimistic_write' } } : {};
+
 /** Any fixed number: the advisory lock that lets one process at a time migrate a PostgreSQL database. */
 const MIGRATION_LOCK = 7_340_211;
 

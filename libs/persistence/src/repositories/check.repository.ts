@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, In } from 'typeorm';
 import type { Region } from '@tessera/contracts';
 import { frameTransition, NEW_REPUTATION, recordOutcome, tileTransition, type CheckKind, type Reputation, type ReputationKey } from '@tessera/domain';
-import { Database, isPostgres } from '../database';
+import { Database, forUpdate } from '../database';
 import {
   AttemptEntity, CheckEntity, FrameEntity, JobBlocklistEntity, JobEntity, TileEntity, TileExclusionEntity, WorkerEntity, WorkerReputationEntity, type CheckState,
 } from '../entities';
@@ -66,14 +66,13 @@ export class CheckRepository {
   // --- reputations ----------------------------------------------------------------------------------------
 
   /**
-   * The key's record. `forUpdate` (in a transaction) locks it on PostgreSQL until the transaction ends: results
+   * The key's record. `locked` (in a transaction) locks it on PostgreSQL until the transaction ends: results
    * of one worker are accepted concurrently, and each decides on the record and then updates it (`record`).
    * Two first results of a new key may both insert; the second fails on the primary key, and its result is
    * delivered again.
    */
-  async reputation(manager: EntityManager, key: ReputationKey, forUpdate = false): Promise<Reputation> {
-    const lock = forUpdate && isPostgres(manager) ? { lock: { mode: 'pessimistic_write' as const } } : {};
-    return (await manager.findOne(WorkerReputationEntity, { where: { ...key }, ...lock })) ?? NEW_REPUTATION;
+  async reputation(manager: EntityManager, key: ReputationKey, locked = false): Promise<Reputation> {
+    return (await manager.findOne(WorkerReputationEntity, { where: { ...key }, ...(locked ? forUpdate(manager) : {}) })) ?? NEW_REPUTATION;
   }
 
   /** Applies one outcome to a key's record (and counts a check run against it, when there was one). */
@@ -187,8 +186,7 @@ export class CheckRepository {
    */
   resolve(checkId: string, stage: 'check' | 'arbitration', verdict: StageVerdict, now: number, otherOperatorWaitMs = 0): Promise<Resolution | null> {
     return this.db.transaction(async (manager) => {
-      const lock = isPostgres(manager) ? { lock: { mode: 'pessimistic_write' as const } } : {};
-      const check = await manager.findOne(CheckEntity, { where: { id: checkId, state: 'open', stage }, ...lock });
+      const check = await manager.findOne(CheckEntity, { where: { id: checkId, state: 'open', stage }, ...forUpdate(manager) });
       if (!check) return null;
       const regions = await manager.findBy(TileEntity, { checkId, state: 'accepted' });
       const renderer = async (purpose: 'check' | 'arbitration') => {
@@ -210,8 +208,8 @@ export class CheckRepository {
           await manager.update(CheckEntity, { id: checkId }, { stage: 'arbitration', checkerWorkerId: checker });
           const subjectWorker = await this.workerRow(manager, check.subjectWorkerId);
           // Each disagreeing region is arbitrated by a worker that is neither its subject nor its own checker.
+          const version = (await manager.findOneByOrFail(AttemptEntity, { id: check.subjectLeaseId })).rendererVersion ?? '';
           for (const { checkerWorkerId, ...region } of verdict.regions) {
-            const version = (await manager.findOneByOrFail(AttemptEntity, { id: check.subjectLeaseId })).rendererVersion ?? '';
             await this.addRegions(
               manager, { ...check, stage: 'arbitration' }, subject, version, 'arbitration', [region],
               [subjectWorker, await this.workerRow(manager, checkerWorkerId)], now + otherOperatorWaitMs,

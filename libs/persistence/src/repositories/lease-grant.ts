@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IsNull, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { IsNull, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { jobTransition, satisfiesVersion, tileTransition } from '@tessera/domain';
 import type { Database } from '../database';
 import { AttemptEntity, JobEntity, TileEntity } from '../entities';
@@ -60,12 +60,7 @@ export const excludedOperator = (operatorId: string) => `operator:${operatorId}`
 function eligible(db: Database, manager: EntityManager, request: GrantRequest, outOfRange: string[]): SelectQueryBuilder<TileEntity> {
   const versions = (request.builds ?? []).map((b) => b.version);
   const excluded = [excludedWorker(request.workerId), ...(request.operatorId ? [excludedOperator(request.operatorId)] : [])];
-  const query = manager
-    .createQueryBuilder(TileEntity, 't')
-    .innerJoin(JobEntity, 'j', 'j.id = t.jobId')
-    .where('j.state IN (:...jobStates)', { jobStates: ACTIVE_JOB_STATES })
-    .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
-    .andWhere(NOT_BLOCKLISTED, { workerId: request.workerId })
+  const query = jobsTheWorkerMayTake(manager.createQueryBuilder(TileEntity, 't').innerJoin(JobEntity, 'j', 'j.id = t.jobId'), request, outOfRange)
     .andWhere('(t.lastFailedWorkerId IS NULL OR t.lastFailedWorkerId <> :workerId OR t.lastFailedAt < :retryBefore)', {
       retryBefore: request.retryElsewhereBefore ?? request.now,
     })
@@ -73,13 +68,23 @@ function eligible(db: Database, manager: EntityManager, request: GrantRequest, o
       excluded,
       now: request.now,
     })
-    .andWhere('(t.requiredVersion IS NULL OR t.requiredVersion IN (:...versions))', { versions: versions.length ? versions : [''] })
-    .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] });
+    .andWhere('(t.requiredVersion IS NULL OR t.requiredVersion IN (:...versions))', { versions: versions.length ? versions : [''] });
   return db.kind === 'postgres' ? query.setLock('pessimistic_write', undefined, ['t']).setOnLocked('skip_locked') : query;
 }
 
 const ACTIVE_JOB_STATES = ['queued', 'running'];
-const NOT_BLOCKLISTED = 'NOT EXISTS (SELECT 1 FROM job_blocklist b WHERE b."jobId" = j.id AND b."workerId" = :workerId)';
+
+/**
+ * The job conditions of a grant, on the query's `j` (jobs): queued or running, a renderer the worker has, not
+ * blocklisted for the worker, and not asking for a renderer version the worker lacks.
+ */
+function jobsTheWorkerMayTake<T extends ObjectLiteral>(query: SelectQueryBuilder<T>, request: GrantRequest, outOfRange: string[]): SelectQueryBuilder<T> {
+  return query
+    .andWhere('j.state IN (:...jobStates)', { jobStates: ACTIVE_JOB_STATES })
+    .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
+    .andWhere('NOT EXISTS (SELECT 1 FROM job_blocklist b WHERE b."jobId" = j.id AND b."workerId" = :workerId)', { workerId: request.workerId })
+    .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] });
+}
 
 /**
  * Up to `request.max` pending tiles in grant order: check and arbitration regions first (an open check holds its
@@ -112,13 +117,7 @@ async function pendingCandidates(db: Database, manager: EntityManager, request: 
 
 /** The ids of the active jobs with pending tiles a worker may render, higher priority first, then older first. */
 async function jobsInGrantOrder(manager: EntityManager, request: GrantRequest, outOfRange: string[]): Promise<string[]> {
-  const jobs: Array<Pick<JobEntity, 'id'>> = await manager
-    .createQueryBuilder(JobEntity, 'j')
-    .select(['j.id'])
-    .where('j.state IN (:...jobStates)', { jobStates: ACTIVE_JOB_STATES })
-    .andWhere('j.renderer IN (:...renderers)', { renderers: request.renderers })
-    .andWhere(NOT_BLOCKLISTED, { workerId: request.workerId })
-    .andWhere('j.id NOT IN (:...outOfRange)', { outOfRange: outOfRange.length ? outOfRange : [''] })
+  const jobs: Array<Pick<JobEntity, 'id'>> = await jobsTheWorkerMayTake(manager.createQueryBuilder(JobEntity, 'j').select(['j.id']), request, outOfRange)
     // Only jobs with a tile to give (through IDX_tiles_grant_order): near their ends many jobs have none, and
     // idle workers ask every 500 ms.
     .andWhere(`EXISTS (SELECT 1 FROM tiles p WHERE p."jobId" = j.id AND p.state = 'pending' AND p.purpose = 'render')`)
@@ -191,7 +190,7 @@ async function jobsOutOfRange(manager: EntityManager, request: GrantRequest): Pr
   const ranged: Array<Pick<JobEntity, 'id' | 'renderer' | 'rendererVersion'>> = await manager
     .createQueryBuilder(JobEntity, 'j')
     .select(['j.id', 'j.renderer', 'j.rendererVersion'])
-    .where('j.state IN (:...states) AND j.rendererVersion IS NOT NULL', { states: ['queued', 'running'] })
+    .where('j.state IN (:...states) AND j.rendererVersion IS NOT NULL', { states: ACTIVE_JOB_STATES })
     .getMany();
   const builds = request.builds ?? [];
   return ranged
